@@ -1,0 +1,168 @@
+"""Personal data: keyed-hash identities and per-person envelope encryption (PIPL art. 47 erasure).
+
+Each membership has its own AES-256-GCM data key, stored only wrapped by the master key in a
+KeyStore. Events carry sealed tokens; deleting the data key makes every copy unreadable.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Protocol
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from domain.errors import ValidationError
+
+ERASED = "（已删除）"
+
+
+@dataclass(frozen=True)
+class PersonalDetails:
+    """The real-name fields of one person. Never stored or logged in the clear."""
+
+    name: str
+    resident_id: str
+    phone: str | None = None
+    address: str | None = None
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> PersonalDetails:
+        return cls(**json.loads(raw))
+
+
+class Identity:
+    """Derives stable, non-reversible ids from personal identifiers with the ledger's secret."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("the ledger secret must have at least 16 bytes")
+        self._secret = secret
+
+    def digest(self, kind: str, value: str) -> bytes:
+        return hmac.new(self._secret, f"{kind}\x00{value}".encode(), hashlib.sha256).digest()
+
+    def membership_id(self, resident_id: str) -> UUID:
+        """The membership's aggregate id: HMAC of the resident ID, never the bare number."""
+        return UUID(bytes=self.digest("membership", resident_id)[:16], version=4)
+
+    def lookup_key(self, kind: str, value: str) -> str:
+        """A searchable keyed hash (e.g. of a name) for read models; hex."""
+        return self.digest(kind, value.strip()).hex()[:32]
+
+
+class KeyStore(Protocol):
+    """Where wrapped data keys live: a mutable table, so that erasure can delete them."""
+
+    def get(self, subject: str) -> bytes | None: ...
+
+    def get_many(self, subjects: Iterable[str]) -> dict[str, bytes]: ...
+
+    def put_many(self, items: dict[str, bytes]) -> None: ...
+
+    def delete(self, subject: str) -> bool: ...
+
+
+class InMemoryKeyStore:
+    """KeyStore for unit tests and the in-memory ledger."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def get(self, subject: str) -> bytes | None:
+        return self._keys.get(subject)
+
+    def get_many(self, subjects: Iterable[str]) -> dict[str, bytes]:
+        return {s: self._keys[s] for s in subjects if s in self._keys}
+
+    def put_many(self, items: dict[str, bytes]) -> None:
+        with self._lock:
+            for subject, wrapped in items.items():
+                self._keys.setdefault(subject, wrapped)
+
+    def delete(self, subject: str) -> bool:
+        with self._lock:
+            return self._keys.pop(subject, None) is not None
+
+
+class PersonalDataVault:
+    """Seals and opens PersonalDetails with a data key per subject (membership id)."""
+
+    def __init__(self, master_key: bytes, keystore: KeyStore) -> None:
+        if len(master_key) != 32:
+            raise ValueError("the master key must be 32 bytes (AES-256)")
+        self._master = AESGCM(master_key)
+        self.keystore = keystore
+        self._cache: dict[str, bytes] = {}
+
+    def _wrap(self, subject: str, data_key: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._master.encrypt(nonce, data_key, subject.encode())
+
+    def _unwrap(self, subject: str, wrapped: bytes) -> bytes:
+        return self._master.decrypt(wrapped[:12], wrapped[12:], subject.encode())
+
+    def ensure_keys(self, subjects: Iterable[str]) -> None:
+        """Creates data keys for subjects that have none (batched for bulk joins)."""
+        wanted = [s for s in subjects if s not in self._cache]
+        found = self.keystore.get_many(wanted)
+        new = {s: self._wrap(s, AESGCM.generate_key(256)) for s in wanted if s not in found}
+        if new:
+            self.keystore.put_many(new)
+            found = self.keystore.get_many(wanted)
+        for subject, wrapped in found.items():
+            self._cache[subject] = self._unwrap(subject, wrapped)
+
+    def _key(self, subject: str) -> bytes | None:
+        key = self._cache.get(subject)
+        if key is None:
+            wrapped = self.keystore.get(subject)
+            if wrapped is None:
+                return None
+            key = self._unwrap(subject, wrapped)
+            self._cache[subject] = key
+        return key
+
+    def seal(self, subject: str, details: PersonalDetails) -> str:
+        key = self._key(subject)
+        if key is None:
+            self.ensure_keys([subject])
+            key = self._cache[subject]
+        nonce = os.urandom(12)
+        sealed = nonce + AESGCM(key).encrypt(nonce, details.to_json(), subject.encode())
+        return base64.b64encode(sealed).decode()
+
+    def open(self, subject: str, token: str | None) -> PersonalDetails | None:
+        """The details, or None when the person's key was erased (or there is no token)."""
+        if not token:
+            return None
+        key = self._key(subject)
+        if key is None:
+            return None
+        raw = base64.b64decode(token)
+        try:
+            return PersonalDetails.from_json(AESGCM(key).decrypt(raw[:12], raw[12:], subject.encode()))
+        except InvalidTag as e:
+            raise ValidationError(
+                "个人信息密文无法解密（密钥不符）", code="personal.undecryptable"
+            ) from e
+
+    def erase(self, subject: str) -> bool:
+        """Destroys the subject's data key: every sealed copy becomes unreadable."""
+        self._cache.pop(subject, None)
+        return self.keystore.delete(subject)
+
+    def forget_cache(self, subject: str) -> None:
+        self._cache.pop(subject, None)
