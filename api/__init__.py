@@ -1,0 +1,1 @@
+"""union-ledger composition root: settings, storage wiring, HTTP API, CLI and pages."""

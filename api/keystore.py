@@ -1,0 +1,99 @@
+"""KeyStore implementations on SQLite and PostgreSQL: wrapped data keys in a mutable table.
+
+Erasure deletes the row, so the key is gone while the immutable event history stays.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from psycopg_pool import ConnectionPool
+
+
+class SqliteKeyStore:
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self._lock = threading.Lock()
+        with self._lock, self._conn:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS ledger_keys (subject TEXT PRIMARY KEY, wrapped BLOB)"
+            )
+
+    def get(self, subject: str) -> bytes | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT wrapped FROM ledger_keys WHERE subject=?", (subject,)
+            ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def get_many(self, subjects: Iterable[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        items = list(subjects)
+        with self._lock:
+            for i in range(0, len(items), 500):
+                chunk = items[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for s, w in self._conn.execute(
+                    f"SELECT subject, wrapped FROM ledger_keys WHERE subject IN ({marks})", chunk
+                ):
+                    out[s] = bytes(w)
+        return out
+
+    def put_many(self, items: dict[str, bytes]) -> None:
+        with self._lock, self._conn:
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO ledger_keys (subject, wrapped) VALUES (?, ?)",
+                list(items.items()),
+            )
+
+    def delete(self, subject: str) -> bool:
+        with self._lock, self._conn:
+            cur = self._conn.execute("DELETE FROM ledger_keys WHERE subject=?", (subject,))
+        return cur.rowcount > 0
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class PostgresKeyStore:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+        with pool.connection() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS ledger_keys (subject text PRIMARY KEY, wrapped bytea)"
+            )
+
+    def get(self, subject: str) -> bytes | None:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT wrapped FROM ledger_keys WHERE subject=%s", (subject,)
+            ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def get_many(self, subjects: Iterable[str]) -> dict[str, bytes]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT subject, wrapped FROM ledger_keys WHERE subject = ANY(%s)",
+                (list(subjects),),
+            ).fetchall()
+        return {s: bytes(w) for s, w in rows}
+
+    def put_many(self, items: dict[str, bytes]) -> None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO ledger_keys (subject, wrapped) VALUES (%s, %s) "
+                "ON CONFLICT (subject) DO NOTHING",
+                list(items.items()),
+            )
+
+    def delete(self, subject: str) -> bool:
+        with self._pool.connection() as conn:
+            cur = conn.execute("DELETE FROM ledger_keys WHERE subject=%s", (subject,))
+        return cur.rowcount > 0
+
+    def close(self) -> None:
+        pass
