@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from api import audit_chain_store as store
 from api.audit_chain_store import GENESIS, ChainEntry, ChainHead, StoredRecord, hash_record
 
-DIGEST_FIELDS = ("version", "head_notification_id", "record_count", "chain_hash", "sealed_at",
-                 "public_key", "signature")
+DIGEST_FIELDS = {"version", "head_notification_id", "record_count", "chain_hash", "sealed_at",
+                 "public_key", "signature"}
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,7 @@ def extend_chain(conn: Any, *, events_table: str | None = None,
     upto = store.max_record_id(conn, events_table)
     records = store.iter_records(conn, events_table, after=after, upto=upto, batch_size=batch_size)
     while batch := list(islice(records, batch_size)):
-        entries = []
-        for r in batch:
-            record_hash, prev = hash_record(prev, r)
-            entries.append(ChainEntry(r.notification_id, record_hash, prev))
+        entries, prev = store.chain_entries(prev, batch)
         store.append_chain(conn, chain_table, entries)
         after = batch[-1].notification_id
         if progress:
@@ -120,14 +117,15 @@ def _public_key(key: PublicKeyLike) -> Ed25519PublicKey:
 def read_digest(path: str | Path, trusted_public_key: PublicKeyLike | None = None
                 ) -> tuple[dict[str, Any] | None, str | None]:
     """(digest, None) if validly signed (by the trusted key when given), else (None, code)."""
-    text = Path(path).read_text(encoding="utf-8")  # a missing file raises: it is not tampering
+    # A missing file or a malformed trusted key raises: that is a usage error, not tampering.
+    text = Path(path).read_text(encoding="utf-8")
+    trusted = trusted_public_key and public_key_hex(_public_key(trusted_public_key))
     try:
         digest = json.loads(text)
         signer = _public_key(str(digest["public_key"]))
-        trusted = trusted_public_key and public_key_hex(_public_key(trusted_public_key))
         if trusted and public_key_hex(signer) != trusted:
             return None, "untrusted_key"
-        ok_shape = set(digest) == set(DIGEST_FIELDS) and digest["version"] == 1 and all(
+        ok_shape = set(digest) == DIGEST_FIELDS and digest["version"] == 1 and all(
             type(digest[k]) is int for k in ("head_notification_id", "record_count"))
         signer.verify(bytes.fromhex(digest["signature"]), _signed_bytes(digest))
         bytes.fromhex(digest["chain_hash"])
@@ -140,7 +138,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "ok": ("校验通过：{checked} 条已封存记录与哈希链一致{sealed_zh}；{unsealed} 条新记录尚未封存。",
            "OK: {checked} sealed records match the chain{sealed_en}; {unsealed} not sealed yet."),
     "modified": ("通知号 {pos} 的记录被篡改：其哈希与封存时不一致。",
-                 "Record at notification id {pos} was modified: its hash differs from the sealed."),
+                 "Record at notification id {pos} was modified: its hash differs from the seal."),
     "reordered": ("通知号 {pos} 的记录被篡改：{what_zh}（记录被调换）。",
                   "Record at notification id {pos} was modified: {what_en} (records swapped)."),
     "deleted": ("通知号 {pos} 的记录被删除：哈希链有此条目，存储中已无此记录。",
@@ -179,17 +177,12 @@ def _diagnose(conn: Any, events_table: str, chain_table: str, rec: StoredRecord,
               entry: ChainEntry, checked: int, batch_size: int) -> VerifyResult:
     """A record's hash differs: is its content sealed elsewhere (reordered) or just modified?"""
     content_hash = hash_record(GENESIS, rec)[0]
-    others = [n for n in store.find_chain_ids_by_record_hash(conn, chain_table, content_hash)
-              if n != rec.notification_id]
-    if others:
+    ids = store.find_chain_ids_by_record_hash(conn, chain_table, content_hash)
+    if others := [n for n in ids if n != rec.notification_id]:
         return _result("reordered", rec.notification_id, checked, what="matches", other=others[0])
-
-    def holds_sealed_state(r: StoredRecord) -> bool:  # state swapped: ours now lives in r
-        moved = rec._replace(state=r.state)
-        return hash_record(GENESIS, moved)[0] == entry.record_hash
-
-    other = store.find_record_id(conn, events_table, holds_sealed_state,
-                                 skip=rec.notification_id, batch_size=batch_size)
+    other = store.find_record_id(  # state swapped: does another record hold our sealed state?
+        conn, events_table, lambda r: hash_record(GENESIS, rec._replace(state=r.state))[0]
+        == entry.record_hash, skip=rec.notification_id, batch_size=batch_size)
     if other is not None:
         return _result("reordered", rec.notification_id, checked, what="moved", other=other)
     return _result("modified", rec.notification_id, checked)
@@ -199,8 +192,16 @@ def verify(conn: Any, digest_path: str | Path | None = None,
            trusted_public_key: PublicKeyLike | None = None, *, events_table: str | None = None,
            chain_table: str = store.DEFAULT_CHAIN_TABLE, batch_size: int = store.BATCH_SIZE
            ) -> VerifyResult:
-    """Recompute the chain from position 0; report OK or the first disagreement."""
-    events_table = events_table or store.default_events_table(conn)
+    """Recompute the chain from position 0; report OK or the first disagreement (read-only)."""
+    try:
+        return _verify(conn, digest_path, trusted_public_key,
+                       events_table or store.default_events_table(conn), chain_table, batch_size)
+    finally:
+        store.end_read(conn)
+
+
+def _verify(conn: Any, digest_path: str | Path | None, trusted_public_key: PublicKeyLike | None,
+            events_table: str, chain_table: str, batch_size: int) -> VerifyResult:
     sealed: tuple[int, bytes, int] | None = None
     if digest_path is not None:
         digest, code = read_digest(digest_path, trusted_public_key)

@@ -72,6 +72,15 @@ def hash_record(prev: bytes, r: StoredRecord) -> tuple[bytes, bytes]:
     return chain_step(prev, r.notification_id, content)
 
 
+def chain_entries(prev: bytes, records: Iterable[StoredRecord]) -> tuple[list[ChainEntry], bytes]:
+    """Chain entries for records following `prev`, and the new head hash."""
+    entries = []
+    for r in records:
+        record_hash, prev = hash_record(prev, r)
+        entries.append(ChainEntry(r.notification_id, record_hash, prev))
+    return entries, prev
+
+
 def is_sqlite(conn: Any) -> bool:
     return isinstance(conn, sqlite3.Connection)
 
@@ -92,12 +101,14 @@ def _id_column(conn: Any) -> str:
 
 
 def _fetch(conn: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    rows: list[Any]
     if is_sqlite(conn):
-        return conn.execute(sql.replace("%s", "?"), params).fetchall()
+        rows = conn.execute(sql.replace("%s", "?"), params).fetchall()
+        return rows
     # Binary transfer: bytea and uuid arrive without text decoding (much faster).
     with conn.cursor(binary=True) as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
+        rows = cur.execute(sql, params).fetchall()
+    return rows
 
 
 def iter_records(
@@ -139,6 +150,12 @@ def max_record_id(conn: Any, events_table: str) -> int:
         conn.execute(f"LOCK TABLE {table} IN SHARE MODE")
         row = conn.execute(f"SELECT MAX(notification_id) FROM {table}").fetchone()
     return int(row[0] or 0)
+
+
+def end_read(conn: Any) -> None:
+    """Close a psycopg read transaction so the connection does not sit idle in transaction."""
+    if not is_sqlite(conn) and not conn.autocommit and not conn.closed:
+        conn.rollback()
 
 
 def create_chain_table(conn: Any, chain_table: str) -> None:
