@@ -12,7 +12,7 @@ app = typer.Typer(
 )
 
 # command modules register themselves on `app` when imported (one line each, keep sorted)
-from api.cli import core  # noqa: E402,F401
+from api.cli import audit, core  # noqa: E402,F401
 
 
 def main() -> None:
