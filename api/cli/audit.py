@@ -90,6 +90,6 @@ def verify_cmd(
     if result.ok:
         console.print(f"[green]OK[/green] 已核验 {result.checked} 条记录；未封存 {result.unsealed} 条")
         return
-    console.print(f"[red]篡改 / TAMPERED[/red] [{result.problem}] 位置 {result.position}: "
+    console.print(f"[red]篡改 / TAMPERED[/red] ({result.problem}) 位置 {result.position}: "
                   f"{result.message_zh}")
     raise typer.Exit(1)
