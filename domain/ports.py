@@ -26,12 +26,21 @@ class ReplayMemberIndex:
         self.ledger = ledger
 
     def holding_members(self, union_code: str) -> list[UUID]:
+        from eventsourcing.utils import get_topic
+
         from domain.membership import Membership
 
+        # Page through the recorder: notification_log.select() refuses limits above its
+        # section size (10), and every membership starts with a Joined event.
         ids: set[UUID] = set()
-        for n in self.ledger.notification_log.select(start=1, limit=10**12):
-            if ".Membership." in n.topic or n.topic.endswith("Membership.Joined"):
-                ids.add(n.originator_id)  # type: ignore[arg-type]
+        joined = [get_topic(Membership.Joined)]
+        start = 1
+        while True:
+            page = self.ledger.recorder.select_notifications(start, 1000, topics=joined)
+            ids.update(n.originator_id for n in page)  # type: ignore[misc]
+            if len(page) < 1000:
+                break
+            start = page[-1].id + 1
         out = []
         for mid in sorted(ids):
             m = self.ledger.repository.get(mid)
