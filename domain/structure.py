@@ -143,11 +143,20 @@ class StructureCommands:
         """Dissolves the union; its members are held at the next union up (R8)."""
         union = self.get_union(code)
         if union.dissolved:
-            raise RuleViolationError("该工会已撤销", code="union.dissolved", field="code")
+            raise RuleViolationError(
+                "该工会已撤销", message_en="the union is already dissolved",
+                code="union.dissolved", field="code", rule="R8",
+            )
         if union.parent_code is None:
-            raise RuleViolationError("不能撤销全国总工会", code="union.root", field="code")
+            raise RuleViolationError(
+                "不能撤销全国总工会", message_en="the root union cannot be dissolved",
+                code="union.root", field="code", rule="R8",
+            )
         why = _reason(reason)
         eff = self.effective(effective_on)
+        # Hold members at the nearest union up that still exists: the parent itself may
+        # already be dissolved (dissolving a parent does not dissolve its children).
+        holder = next(a.code for a in self.ancestors(union.code) if not a.dissolved)
         union.trigger_event(Union.Dissolved, effective_on=eff, recorded_by=recorded_by, reason=why)
         changed: list[Employer | Union | Membership] = [union]
         if union.employer_code:
@@ -160,7 +169,7 @@ class StructureCommands:
         for mid in self.member_index.holding_members(union.code):
             m = self.get_membership(mid)
             m.trigger_event(
-                Membership.HeldAtParent, union_id=union.parent_code, from_union_id=union.code,
+                Membership.HeldAtParent, union_id=holder, from_union_id=union.code,
                 effective_on=eff, recorded_by=recorded_by, reason=f"R8 工会撤销：{why}",
             )
             changed.append(m)
@@ -190,7 +199,10 @@ class StructureCommands:
         """Closes the employer; its union is dissolved and members held one level up (R8)."""
         employer = self.get_employer(code, field="code")
         if employer.closed:
-            raise RuleViolationError("该用人单位已注销", code="employer.closed", field="code")
+            raise RuleViolationError(
+                "该用人单位已注销", message_en="the employer is already closed",
+                code="employer.closed", field="code", rule="R8",
+            )
         why = _reason(reason)
         if employer.union_code:
             self.dissolve_union(
