@@ -37,7 +37,18 @@ class Membership(Aggregate):
         reason: str | None
 
     class Joined(Event, Aggregate.Created):
-        """入会: the first join creates the history; a rejoin after withdrawal appends to it."""
+        """入会: the first join creates the history; a rejoin after withdrawal appends to it.
+
+        v2 added `campaign_id` (入会集中行动); stored v1 events are upcast with None.
+        """
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # setdefault, not assignment: events written before class_version existed
+            # already carry campaign_id without saying which version they are.
+            state.setdefault("campaign_id", None)
 
         union_id: str
         worker_group: str
