@@ -1,4 +1,4 @@
-"""Membership commands (R1-R7), mixed into the Ledger application.
+"""Membership commands (R1-R7), mixed into the Ledger application (joins: domain.joins).
 
 Each command loads, checks the rule, triggers one event and saves; a conflict on save is a
 ConflictError and nothing is recorded (the caller may reload and run the command again).
@@ -6,164 +6,23 @@ ConflictError and nothing is recorded (the caller may reload and run the command
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
-from domain.enums import STATUS_ZH, Channel, EmploymentRelation, Status, WorkerGroup, parse_enum
-from domain.errors import (
-    AlreadyMemberError,
-    LedgerError,
-    RuleViolationError,
-    ValidationError,
-)
-from domain.joining import EmployerInfo, Situation, basis_for, required_parties
+from domain.enums import EmploymentRelation, WorkerGroup, parse_enum
+from domain.errors import RuleViolationError, ValidationError
+from domain.joining import Situation
+from domain.joins import JoinCommands, JoinRequest, _details, _situation  # noqa: F401 (re-exported)
 from domain.membership import Membership
 from domain.personal import PersonalDetails
 from domain.structure import _reason
-from domain.values.contact import parse_mobile
-from domain.values.region import parse_region_code
-from domain.values.resident_id import parse_resident_id
 
 if TYPE_CHECKING:
     from domain.application import CommandResult, Ledger
 
 
-@dataclass(frozen=True)
-class JoinRequest:
-    details: PersonalDetails
-    union_code: str
-    worker_group: str
-    channel: str
-    situation: Situation
-    recorded_by: str
-    effective_on: date | str | None = None
-    override_by: str | None = None
-    override_reason: str | None = None
-    campaign_id: str | None = None
-
-
-def _details(d: PersonalDetails, today: date) -> PersonalDetails:
-    name = (d.name or "").strip()
-    if not name or len(name) > 50:
-        raise ValidationError(
-            "姓名须为 1-50 个字符", message_en="name: 1-50 characters", code="name.length",
-            field="name",
-        )
-    rid = parse_resident_id(d.resident_id, today=today)
-    phone = parse_mobile(d.phone) if d.phone else None
-    return PersonalDetails(name=name, resident_id=rid.number, phone=phone, address=d.address)
-
-
-def _situation(s: Situation) -> Situation:
-    required_parties(s)
-    return replace(
-        s,
-        work_region=parse_region_code(s.work_region, field="situation.work_region")
-        if s.work_region else None,
-        residence_region=parse_region_code(s.residence_region, field="situation.residence_region")
-        if s.residence_region else None,
-    )
-
-
-class MembershipCommands:
-    # -- joining -------------------------------------------------------------------------
-
-    def _employer_info(self: Ledger, code: str | None, field: str) -> EmployerInfo | None:
-        return self.get_employer(code, field=field).info() if code else None
-
-    def _prepare_join(self: Ledger, req: JoinRequest) -> tuple[Membership, str]:
-        """Validates a join fully and returns the (new or rejoined) membership, unsaved."""
-        today = self.today()
-        details = _details(req.details, today)
-        wg = parse_enum(WorkerGroup, req.worker_group, "worker_group")
-        ch = parse_enum(Channel, req.channel, "channel")
-        situation = _situation(req.situation)
-        eff = self.effective(req.effective_on)
-        union = self.get_union(req.union_code)
-        if union.dissolved:
-            raise RuleViolationError(
-                "该工会已撤销，不能入会", code="union.dissolved", field="union_code", rule="R8"
-            )
-        employer = self._employer_info(situation.employer_code, "situation.employer_code")
-        using = self._employer_info(situation.using_unit_code, "situation.using_unit_code")
-        basis = basis_for(situation, union.info(), employer, using)
-        if basis is not None:
-            basis_text = f"{basis.rule} {basis.article}"
-        else:
-            rule = {"labour_contract": "R2", "dispatched": "R4"}.get(situation.relation.value, "R3")
-            if not req.override_by:
-                raise RuleViolationError(
-                    f"按入会路径规则（{rule}），该劳动者不能加入此工会；可查询可入会的工会，"
-                    "或由上级工会说明理由后特批",
-                    message_en=f"the joining-path rule {rule} does not allow this union",
-                    code="join.path_not_allowed", field="union_code", rule=rule,
-                )
-            over = self.get_union(req.override_by, field="override_by")
-            if over.code not in {a.code for a in self.ancestors(union.code)}:
-                raise RuleViolationError(
-                    "特批须由所入工会的上级工会作出", code="join.override_not_higher",
-                    field="override_by", rule=rule,
-                )
-            basis_text = f"override {over.code}: {_reason(req.override_reason, 'override_reason')}"
-        mid = self.identity.membership_id(details.resident_id)
-        existing = self._exists(mid)
-        fields: dict[str, Any] = dict(
-            union_id=union.code, worker_group=wg.value, channel=ch.value,
-            employment=situation.as_dict(), basis=basis_text, campaign_id=req.campaign_id,
-            effective_on=eff, recorded_by=req.recorded_by, reason=None,
-        )
-        if isinstance(existing, Membership):
-            if existing.holds:
-                raise AlreadyMemberError(
-                    f"此人已是工会会员（{STATUS_ZH[Status(existing.status)]}），一人只能有一个会籍",
-                    message_en="this person already holds a membership (one person, one membership)",
-                    code="already_member", field="resident_id", rule="R1",
-                    details={"union_code": existing.union_id, "member_id": str(existing.id)},
-                )
-            existing.trigger_event(
-                Membership.Joined, originator_topic=get_topic(Membership),
-                personal=self.vault.seal(str(mid), details), **fields,
-            )
-            return existing, basis_text
-        m = Membership._create(
-            Membership.Joined, id=mid, personal=self.vault.seal(str(mid), details), **fields
-        )
-        return m, basis_text
-
-    def join(self: Ledger, request: JoinRequest) -> CommandResult:
-        m, _ = self._prepare_join(request)
-        return self._result(m, self._save(m))
-
-    def join_many(
-        self: Ledger, requests: Sequence[JoinRequest]
-    ) -> tuple[int, list[tuple[int, LedgerError]]]:
-        """Joins a batch atomically: the valid rows in one save, errors returned per row."""
-        ids = [self.identity.membership_id(r.details.resident_id.strip().upper()) for r in requests
-               if r.details.resident_id]
-        self.vault.ensure_keys(str(i) for i in ids)
-        ready: list[Membership] = []
-        errors: list[tuple[int, LedgerError]] = []
-        seen: set[UUID] = set()
-        for i, req in enumerate(requests):
-            try:
-                m, _ = self._prepare_join(req)
-                if m.id in seen:
-                    raise AlreadyMemberError(
-                        "同一批次中此人重复出现", code="already_member.in_batch",
-                        field="resident_id", rule="R1",
-                    )
-            except LedgerError as e:
-                errors.append((i, e))
-                continue
-            seen.add(m.id)
-            ready.append(m)
-        return (self._save(*ready) if ready else 0), errors
-
+class MembershipCommands(JoinCommands):
     # -- transfers (R5) ------------------------------------------------------------------
 
     def transfer_out(
@@ -194,10 +53,18 @@ class MembershipCommands:
         m = self.get_membership(member_id)
         self.check_version(m, expected_version)
         m.check_in_transit("办理转入", "transfer in")
-        code = self.get_union(union_code).code
+        dest = self.get_union(union_code)
+        code = dest.code
+        if dest.dissolved:  # dissolved after the transfer out: the origin may cancel it
+            raise RuleViolationError(
+                "接收工会已撤销，不能办理转入；可由原工会取消接转",
+                message_en="the destination union is dissolved; cancel the transfer instead",
+                code="union.dissolved", field="union_code", rule="R8",
+            )
         if code != m.destination_union_id:
             raise RuleViolationError(
-                "只能由转出时指定的接收工会办理转入", message_en="only the named destination may accept",
+                "只能由转出时指定的接收工会办理转入",
+                message_en="only the named destination may accept",
                 code="transfer.wrong_destination", field="union_code", rule="R5",
             )
         m.trigger_event(
