@@ -13,6 +13,9 @@ app = typer.Typer(
 
 # command modules register themselves on `app` when imported (one line each, keep sorted)
 from api.cli import audit, core  # noqa: E402,F401
+from api.cli import demo_cmd  # noqa: E402,F401
+from api.cli import member, member_show  # noqa: E402,F401
+from api.cli import serve, token  # noqa: E402,F401
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Request/response models of the HTTP API (pydantic), one module per resource."""
