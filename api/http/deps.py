@@ -51,7 +51,8 @@ IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", description="retry-safe writes: the same key returns the first "
     "response and records nothing new", max_length=200)]
 Purpose = Annotated[str | None, Header(
-    alias="X-Purpose", description="why personal data is read, percent-encoded UTF-8 (kept in the access log)",
+    alias="X-Purpose",
+    description="why personal data is read, percent-encoded UTF-8 (kept in the access log)",
     max_length=200)]
 MinPosition = Annotated[int | None, Query(
     ge=0, le=2**62, description="wait (bounded) until the read side has this ledger position")]
