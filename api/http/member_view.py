@@ -8,11 +8,9 @@ from typing import Any
 
 from api.http.auth import Guard
 from api.http.deps import Context
+from domain.history import as_effective, membership_history
 from domain.membership import Membership
 from domain.values import mask_mobile, mask_name, mask_resident_id
-
-HIDDEN = {"originator_id", "originator_version", "timestamp", "effective_on", "recorded_by",
-          "reason", "personal", "originator_topic"}
 
 
 def person_out(ctx: Context, guard: Guard, m: Membership, *, endpoint: str,
@@ -44,36 +42,17 @@ def membership_out(m: Membership, person: dict[str, Any], as_of: date | None) ->
 
 def replay_as_of(events: list[Any], as_of: date) -> Membership | None:
     """The membership as it stood on `as_of` (business time): events effective by then."""
-    agg: Any = None
-    for ev in events:
-        eff = getattr(ev, "effective_on", None)
-        if eff is None or eff > as_of:
-            continue
-        if agg is None:
-            if isinstance(ev, Membership.Joined):
-                agg = ev.mutate(None)
-            continue
-        ev.apply(agg)
-        agg.version = ev.originator_version
-    return agg  # type: ignore[no-any-return]
+    return as_effective(events, as_of)  # type: ignore[no-any-return]
 
 
 def history_entries(events: list[Any]) -> list[dict[str, Any]]:
-    """Every event with its type, dates, actor, reason and the resulting union and status."""
-    out: list[dict[str, Any]] = []
-    agg: Any = None
-    for ev in events:
-        agg = ev.mutate(agg)
-        details = {k: v for k, v in vars(ev).items() if k not in HIDDEN}
-        if getattr(ev, "personal", None) is not None and not isinstance(ev, Membership.Joined):
-            details["personal_details_changed"] = True
-        out.append({
-            "version": ev.originator_version, "type": type(ev).__name__,
-            "effective_on": getattr(ev, "effective_on", None), "recorded_at": ev.timestamp,
-            "recorded_by": getattr(ev, "recorded_by", None),
-            "reason": getattr(ev, "reason", None), "union_code": agg.union_id,
-            "status": str(agg.status), "details": details,
-        })
+    """Every event with its type, dates, actor, reason and the resulting union and status
+    (domain.history; personal fields are left out of the API's history)."""
+    out = []
+    for entry in membership_history(events):
+        item = entry.as_dict()
+        item["details"].pop("personal", None)
+        out.append(item)
     return out
 
 

@@ -5,7 +5,7 @@ Reads come from the membership's own events, so they are always current (no min_
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -27,7 +27,8 @@ from api.http.schemas.memberships import (
 )
 from api.http.writes import write
 from domain.enums import Channel
-from domain.errors import AlreadyMemberError
+from domain.errors import AlreadyMemberError, ValidationError
+from domain.history import as_recorded
 from domain.joining import Situation
 from domain.members import JoinRequest as DomainJoin
 from domain.personal import PersonalDetails
@@ -98,16 +99,25 @@ def check(body: ResidentIdRequest, ctx: Ctx, caller: Caller) -> dict[str, Any]:
 
 
 @router.get("/{member_id}", response_model=MembershipResponse,
-            summary="A membership now, or as of a business date")
+            summary="A membership now, as of a business date, or as recorded at a moment")
 def get_membership(member_id: MemberId, ctx: Ctx, caller: Caller, request: Request,
                    as_of: Annotated[date | None, Query(description="business date")] = None,
+                   recorded_at: Annotated[datetime | None, Query(
+                       description="transaction time, with a time zone: what the ledger had "
+                       "recorded then (README: 两条时间轴)")] = None,
                    purpose: Purpose = None) -> JSONResponse:
     ledger = ctx.runtime.ledger
     m = ledger.get_membership(member_id)
     caller.member_visible(m.union_id, m.destination_union_id, m.delegated_to)
     shown = m
-    if as_of is not None:
-        past = replay_as_of(ledger.history(m.id), as_of)
+    if as_of is not None and recorded_at is not None:
+        raise ValidationError("as_of 与 recorded_at 只能给出一个",
+                              message_en="give as_of or recorded_at, not both",
+                              code="as_of.both", field="recorded_at")
+    if as_of is not None or recorded_at is not None:
+        events = ledger.history(m.id)
+        past = (replay_as_of(events, as_of) if as_of is not None
+                else as_recorded(events, recorded_at))  # type: ignore[arg-type]
         if past is None:
             raise member_not_found()
         shown = past

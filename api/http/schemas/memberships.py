@@ -134,6 +134,7 @@ class MembershipResponse(BaseModel):
 class HistoryEntry(BaseModel):
     version: int
     type: str = Field(examples=["TransferredOut"])
+    label_zh: str | None = Field(default=None, examples=["转出"])
     effective_on: date | None
     recorded_at: datetime
     recorded_by: str | None
