@@ -1,12 +1,12 @@
 """Joining commands (R1-R4), mixed into the Ledger: one join, a validated batch, a dry run.
 
-A batch memoises the unions and employers it reads and may be told which ids are brand new
-(checked by the caller in one query); a wrong hint makes the save conflict, never half-apply.
+A batch memoises the unions and employers it reads and may be given its memberships preloaded
+(one query by the caller); a stale preload makes the save conflict, never half-apply.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -67,14 +67,17 @@ def _situation(s: Situation) -> Situation:
 
 
 class JoinLookups:
-    """What one command or batch reads, memoised: unions, employers, and ids known to be new."""
+    """What one command or batch reads, memoised: unions, employers, memberships.
 
-    def __init__(self, ledger: Ledger, known_new: Collection[UUID] = ()) -> None:
+    `known` may be preloaded by the caller in bulk (id → membership, or None if absent).
+    """
+
+    def __init__(self, ledger: Ledger, known: Mapping[UUID, Any] | None = None) -> None:
         self.ledger = ledger
-        self.known_new = frozenset(known_new)
         self._unions: dict[tuple[str, str], Union] = {}
         self._employers: dict[tuple[str, str], EmployerInfo] = {}
-        self.loaded: dict[UUID, Any] = {}  # memberships read, for callers that explain refusals
+        # memberships already read (None: known absent); also lets callers explain refusals
+        self.loaded: dict[UUID, Any] = dict(known or {})
 
     def union(self, code: str, field: str = "union_code") -> Union:
         key = (code, field)
@@ -91,8 +94,6 @@ class JoinLookups:
         return self._employers[key]
 
     def existing(self, mid: UUID) -> Any:
-        if mid in self.known_new:
-            return None
         if mid not in self.loaded:
             self.loaded[mid] = self.ledger._exists(mid)
         return self.loaded[mid]
@@ -173,9 +174,9 @@ class JoinCommands:
         return self._prepare_join(request, seal=False)[1]
 
     def _prepare_many(
-        self: Ledger, requests: Sequence[JoinRequest], known_new: Collection[UUID], seal: bool,
+        self: Ledger, requests: Sequence[JoinRequest], lookups: JoinLookups | None, seal: bool,
     ) -> tuple[list[Membership], list[tuple[int, LedgerError]]]:
-        lookups = JoinLookups(self, known_new)
+        lookups = lookups or JoinLookups(self)
         ready: list[Membership] = []
         errors: list[tuple[int, LedgerError]] = []
         seen: set[UUID] = set()
@@ -195,21 +196,21 @@ class JoinCommands:
         return ready, errors
 
     def join_many(
-        self: Ledger, requests: Sequence[JoinRequest], *, known_new: Collection[UUID] = (),
+        self: Ledger, requests: Sequence[JoinRequest], *, lookups: JoinLookups | None = None,
     ) -> tuple[int, list[tuple[int, LedgerError]]]:
         """Joins a batch atomically: the valid rows in one save, errors returned per row.
 
-        `known_new`: membership ids the caller found absent (skips a load each); if one
-        exists after all, the save raises ConflictError and nothing of the batch is recorded.
+        `lookups` may carry memberships the caller preloaded (skips a load each); if one
+        changed meanwhile, the save raises ConflictError and nothing of the batch is recorded.
         """
         ids = [self.identity.membership_id(r.details.resident_id.strip().upper()) for r in requests
                if r.details.resident_id]
         self.vault.ensure_keys(str(i) for i in ids)
-        ready, errors = self._prepare_many(requests, known_new, seal=True)
+        ready, errors = self._prepare_many(requests, lookups, seal=True)
         return (self._save(*ready) if ready else 0), errors
 
     def validate_many(
-        self: Ledger, requests: Sequence[JoinRequest], *, known_new: Collection[UUID] = (),
+        self: Ledger, requests: Sequence[JoinRequest], *, lookups: JoinLookups | None = None,
     ) -> list[tuple[int, LedgerError]]:
         """A dry run of join_many: the same checks per row, nothing recorded, no keys made."""
-        return self._prepare_many(requests, known_new, seal=False)[1]
+        return self._prepare_many(requests, lookups, seal=False)[1]

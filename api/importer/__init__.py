@@ -1,0 +1,1 @@
+"""Collective registration import (art. 7): parse, validate, report, template, run."""
