@@ -50,6 +50,7 @@ def _doc(description: str) -> dict[str, Any]:
 
 #: documented on every route so clients (and schemathesis) know the problem shapes
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("the body is not decodable (not UTF-8 JSON)"),
     401: _doc("no, invalid or expired bearer token"),
     403: _doc("the token's role or scope does not allow this"),
     404: _doc("not found, or outside the caller's scope"),
@@ -134,7 +135,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "route.not_found", 405: "method.not_allowed"}.get(exc.status_code, "http")
+        code = {400: "body.undecodable", 404: "route.not_found",
+                405: "method.not_allowed"}.get(exc.status_code, "http")
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
