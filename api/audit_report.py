@@ -13,6 +13,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.audit_report_chain import ChainCover, chain_cover
+from api.audit_roster import union_roster_changes
 from api.http.access_log import COLUMNS as LOG_COLUMNS
 from api.http.access_log import AccessLog
 from api.http.db import ApiDatabase
@@ -20,7 +21,6 @@ from api.wiring import Runtime
 from domain.enums import UNION_KIND_ZH, UnionKind
 from domain.history import membership_history, status_label, union_history
 from domain.personal import ERASED
-from domain.roster_changes import membership_events, roster_changes
 from domain.values import mask_mobile, mask_name, mask_resident_id
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -165,10 +165,10 @@ def membership_report(rt: Runtime, member_id: str, viewer: Viewer, *,
 
 def union_report(rt: Runtime, code: str, viewer: Viewer, start: date | None = None,
                  end: date | None = None, *, digest_path: str | Path | None = None,
-                 now: datetime | None = None) -> AuditReport:
+                 now: datetime | None = None, store: Any = None) -> AuditReport:
     ledger = rt.ledger
     union = ledger.get_union(code, field="code")
-    changes = roster_changes(membership_events(ledger), union.code, start, end)
+    changes, _ = union_roster_changes(ledger, union.code, start, end, store)
     rows: list[tuple[Any, ...]] = []
     for e in union_history(ledger.events.get(union.id)):
         state = f"{e.state['name']} · 上级 {e.state['parent_code'] or '—'}"

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.http import (
+    audit,
     audit_log,
     employers,
     errors,
@@ -28,6 +29,7 @@ from api.http.db import ApiDatabase
 from api.http.deps import Context
 from api.http.idempotency import IdempotencyStore
 from api.http.reads import ReadSide
+from api.pages import register as register_pages
 from api.settings import Settings
 from api.wiring import Runtime, build_runtime
 
@@ -90,6 +92,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, read_side:
     errors.install(app)
     metrics.install(app)
     for module in (health, unions, employers, joining_paths, memberships, membership_changes,
-                   transfers, audit_log):
+                   transfers, audit_log, audit):
         app.include_router(module.router)
+    register_pages(app)  # the zh-CN dashboard pages (api/pages)
     return app
