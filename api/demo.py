@@ -18,7 +18,7 @@ from api.demo_story import Story
 from api.demo_tree import ACTOR, TreeBuilder, World
 from domain.application import Ledger
 from domain.errors import RuleViolationError
-from domain.members import JoinRequest
+from domain.joins import JoinLookups, JoinRequest
 from domain.values import region_level
 
 BATCH = 500
@@ -111,8 +111,12 @@ def load_demo(
     for on, step in milestones + [(today + timedelta(days=1), None)]:
         due = [w for w in pending if w.join_on < on]
         pending = pending[len(due):]
+        # unions and employers change only at milestones: one memo per stretch between them;
+        # every demo worker is new (unique generated IDs, empty ledger), so no membership reads
+        ids = {ledger.identity.membership_id(w.details.resident_id): None for w in due}
+        lookups = JoinLookups(ledger, ids)
         for b in range(0, len(due), BATCH):
-            _join_batch(ledger, world, rng, due[b:b + BATCH])
+            _join_batch(ledger, world, rng, due[b:b + BATCH], lookups)
             tick(len(due[b:b + BATCH]))
         if step is not None and on <= today:
             step(ledger, world, rng, workers, builder)
@@ -141,7 +145,8 @@ def load_demo(
     return summary
 
 
-def _join_batch(ledger: Ledger, world: World, rng: random.Random, batch: list[Worker]) -> None:
+def _join_batch(ledger: Ledger, world: World, rng: random.Random, batch: list[Worker],
+                lookups: JoinLookups) -> None:
     requests = []
     for w in batch:
         situation = w.situation(world)
@@ -152,7 +157,7 @@ def _join_batch(ledger: Ledger, world: World, rng: random.Random, batch: list[Wo
             situation=situation, recorded_by=ACTOR, effective_on=w.join_on,
             campaign_id=w.campaign,
         ))
-    _, errors = ledger.join_many(requests)
+    _, errors = ledger.join_many(requests, lookups=lookups)
     if errors:  # the rules chose these unions: a refusal here is a bug in the demo data
         i, e = errors[0]
         raise RuntimeError(f"demo join refused ({len(errors)} rows): {e.code} {e.message_en}")

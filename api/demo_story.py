@@ -14,7 +14,7 @@ from api.demo_people import Worker, choose_union
 from api.demo_tree import ACTOR, World
 from domain.application import Ledger
 from domain.enums import EmploymentRelation
-from domain.members import JoinRequest
+from domain.joins import JoinRequest
 
 ART5 = (EmploymentRelation.NOT_FULL_LABOUR_RELATION, EmploymentRelation.PLATFORM_SELF_EMPLOYED)
 EXPULSION = "被依法追究刑事责任，经会员大会讨论决定开除会籍"

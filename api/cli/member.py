@@ -18,7 +18,7 @@ from domain.application import Ledger
 from domain.enums import Channel, EmploymentRelation, WorkerGroup, parse_enum
 from domain.errors import NotFoundError
 from domain.joining import Situation
-from domain.members import JoinRequest
+from domain.joins import JoinRequest
 from domain.membership import Membership
 from domain.personal import PersonalDetails
 from domain.values import mask_name
