@@ -20,8 +20,6 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from domain.errors import ValidationError
-
 ERASED = "（已删除）"
 
 
@@ -153,11 +151,12 @@ class PersonalDataVault:
             return None
         raw = base64.b64decode(token)
         try:
-            return PersonalDetails.from_json(AESGCM(key).decrypt(raw[:12], raw[12:], subject.encode()))
-        except InvalidTag as e:
-            raise ValidationError(
-                "个人信息密文无法解密（密钥不符）", code="personal.undecryptable"
-            ) from e
+            plain = AESGCM(key).decrypt(raw[:12], raw[12:], subject.encode())
+        except InvalidTag:
+            # Sealed under a data key that was erased: a person who rejoins after erasure
+            # gets a fresh key, and their older events stay unreadable, as erasure promised.
+            return None
+        return PersonalDetails.from_json(plain)
 
     def erase(self, subject: str) -> bool:
         """Destroys the subject's data key: every sealed copy becomes unreadable."""
