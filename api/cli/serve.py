@@ -68,6 +68,8 @@ def serve(
     database_url: DatabaseUrl = None,
     demo: Annotated[bool, typer.Option("--demo", help="load demo data into an empty ledger")]
     = False,
+    demo_members: Annotated[int, typer.Option("--demo-members", min=50, max=2_000_000,
+                                              help="workers in the demo")] = 10_000,
 ) -> None:
     """Serve the JSON API (OpenAPI at /docs)."""
     import uvicorn
@@ -82,11 +84,12 @@ def serve(
             from api.demo import load_demo
 
             console.print("载入演示数据 / loading demo data …")
-            summary = load_demo(runtime.ledger)
+            summary = load_demo(runtime.ledger, members=demo_members)
             console.print(f"[green]演示数据已载入[/green]: {summary.members} members")
         # embedded mode runs the projections in this process; PostgreSQL runs them apart
         read_side = open_projections(runtime, start_runner=not settings.is_postgres)
         application = create_app(settings, runtime=runtime, read_side=read_side)
+        application.state.demo_tokens = demo_tokens(runtime) if demo else {}  # sign-in page
         console.print(f"[bold]union-ledger API[/bold] http://{host}:{port}/docs")
         if demo:
             for name, token in demo_tokens(runtime).items():

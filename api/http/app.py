@@ -29,6 +29,7 @@ from api.http.db import ApiDatabase
 from api.http.deps import Context
 from api.http.idempotency import IdempotencyStore
 from api.http.reads import ReadSide
+from api.pages import register as register_pages
 from api.settings import Settings
 from api.wiring import Runtime, build_runtime
 
@@ -93,4 +94,5 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, read_side:
     for module in (health, unions, employers, joining_paths, memberships, membership_changes,
                    transfers, audit_log, audit):
         app.include_router(module.router)
+    register_pages(app)  # the zh-CN dashboard pages (api/pages)
     return app
