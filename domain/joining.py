@@ -136,7 +136,9 @@ def basis_for(
     if rel is EmploymentRelation.DISPATCHED:
         if employer is not None and employer.union_code:
             if union.code == employer.union_code:
-                return Eligibility(union.code, "R4", ART6, "劳务派遣单位已建工会，应加入派遣单位工会")
+                return Eligibility(
+                    union.code, "R4", ART6, "劳务派遣单位已建工会，应加入派遣单位工会"
+                )
             return None
         if using_unit is not None and using_unit.union_code:
             if union.code == using_unit.union_code:
@@ -159,6 +161,27 @@ def basis_for(
         and union.employer_code == employer.code
     ):
         return Eligibility(union.code, "R3", ART5, "平台企业、挂靠企业等关联企业工会可吸纳入会")
+    return None
+
+
+def transfer_due(
+    situation: Situation,
+    current_union_code: str,
+    employer: EmployerInfo | None,
+    using_unit: EmployerInfo | None = None,
+) -> str | None:
+    """The union a member must now move to, or None (R2: the employer has since established
+    a union; R4: the agency's, else the using unit's). Art. 5 workers choose freely."""
+    rel = situation.relation
+    if rel is EmploymentRelation.LABOUR_CONTRACT:
+        owed = [employer]
+    elif rel is EmploymentRelation.DISPATCHED:
+        owed = [employer, using_unit]
+    else:
+        return None
+    for party in owed:
+        if party is not None and party.union_code and not party.closed:
+            return None if party.union_code == current_union_code else party.union_code
     return None
 
 

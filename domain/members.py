@@ -10,9 +10,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.enums import EmploymentRelation, WorkerGroup, parse_enum
+from domain.enums import EmploymentRelation, Status, WorkerGroup, parse_enum
 from domain.errors import RuleViolationError, ValidationError
-from domain.joining import Situation
+from domain.joining import Situation, transfer_due
 from domain.joins import JoinCommands, JoinRequest, _details, _situation  # noqa: F401 (re-exported)
 from domain.membership import Membership
 from domain.personal import PersonalDetails
@@ -214,6 +214,17 @@ class MembershipCommands(JoinCommands):
             position = self._save(m)
         self.vault.erase(str(m.id))
         return self._result(m, position)
+
+    def due_transfer(self: Ledger, member_id: UUID | str) -> str | None:
+        """The union an active member should transfer to under R2/R4, e.g. because the
+        employer has since established its own union; None when nothing is due."""
+        m = self.get_membership(member_id)
+        if Status(m.status) is not Status.ACTIVE:
+            return None
+        s = Situation.from_dict(m.employment)
+        employer = self._employer_info(s.employer_code, "situation.employer_code")
+        using = self._employer_info(s.using_unit_code, "situation.using_unit_code")
+        return transfer_due(s, m.union_id, employer, using)
 
     def personal_details(self: Ledger, m: Membership) -> PersonalDetails | None:
         """The member's details, or None after erasure."""
