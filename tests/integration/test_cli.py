@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from api.settings import Settings
 from api.wiring import build_runtime
-from tests.builders import build_tree, person
+from tests.builders import build_tree, person, union_code
 
 
 @pytest.fixture
@@ -134,3 +134,20 @@ def test_the_demo_command_loads_a_small_ledger_once_and_refuses_a_second_time(tm
     assert second.exit_code == 1
     assert "demo.ledger_not_empty" in second.output and "Traceback" not in second.output
     assert _stored_events(Settings(data_dir=tmp_path / "d")) == loaded > 0
+
+
+def test_a_union_added_under_its_approving_parent_is_shown_with_its_ancestors(cli):
+    code = union_code(random.Random(21), "350203")
+    refused = cli("union", "add", "--code", code, "--name", "中华街道莲花社区工会",
+                  "--kind", "village", "--level", "village", "--region", "350203001002",
+                  "--parent", cli.tree.township, "--approved-by", cli.tree.county)
+    assert refused.exit_code == 1 and "union.approval_not_by_parent" in refused.output
+    added = cli("union", "add", "--code", code, "--name", "中华街道莲花社区工会",
+                "--kind", "village", "--level", "village", "--region", "350203001002",
+                "--parent", cli.tree.township)
+    assert added.exit_code == 0, added.output
+    shown = cli("union", "show", code)
+    assert shown.exit_code == 0, shown.output
+    chain = shown.output[shown.output.index("上级链"):]
+    assert chain.index("中华街道工会") < chain.index("思明区总工会") < chain.index("中华全国总工会")
+    assert "村(社区)级" in shown.output and "正常" in shown.output
