@@ -19,6 +19,7 @@ from api.http.schemas.unions import (
 )
 from api.http.writes import write
 from domain.employer import Employer
+from domain.enums import FALLBACK_KINDS
 from domain.values import region_covers
 
 router = APIRouter(prefix="/employers", tags=["employers"], responses=PROBLEM_RESPONSES)
@@ -83,7 +84,7 @@ def covering_unions(code: EmployerCode, ctx: Ctx, caller: Caller,
     e = ctx.runtime.ledger.get_employer(code, field="code")
     store = ctx.reads.need_store()
     local = [ctx.reads.union(u.code) for u in store.unions_covering(e.region_code)
-             if not u.dissolved]
+             if not u.dissolved and u.kind in FALLBACK_KINDS]
     return {"employer_code": e.code,
             "own_union": ctx.reads.union(e.union_code) if e.union_code else None,
             "local_unions": local}

@@ -12,6 +12,9 @@ from domain.history import as_effective, membership_history
 from domain.membership import Membership
 from domain.values import mask_mobile, mask_name, mask_resident_id
 
+#: the sealed token and the keyed-hash lookup keys stay inside the read side
+ROW_HIDDEN = frozenset({"personal", "name_key", "resident_key"})
+
 
 def person_out(ctx: Context, guard: Guard, m: Membership, *, endpoint: str,
                purpose: str | None) -> dict[str, Any]:
@@ -59,7 +62,7 @@ def history_entries(events: list[Any]) -> list[dict[str, Any]]:
 def roster_row(ctx: Context, caller: Guard, row: dict[str, Any], endpoint: str,
                purpose: str | None) -> dict[str, Any]:
     """A read-model row without its sealed token; unmasked (and logged) only when permitted."""
-    out = {k: v for k, v in row.items() if k != "personal"}
+    out = {k: v for k, v in row.items() if k not in ROW_HIDDEN}
     if caller.principal.personal_data and row.get("personal"):
         mid = str(row["member_id"])
         details = ctx.runtime.vault.open(mid, row["personal"])

@@ -25,6 +25,8 @@ def tree(runtime: Runtime) -> Tree:
 def client(runtime: Runtime, tree: Tree) -> Iterator[TestClient]:
     app = create_app(runtime.settings, runtime=runtime)
     with TestClient(app) as c:
+        reads = app.state.ctx.reads
+        reads.wait(reads.position())  # the tree was written before the app started
         yield c
 
 
