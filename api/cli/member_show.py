@@ -28,18 +28,12 @@ from domain.enums import (
     WorkerGroup,
 )
 from domain.errors import ValidationError
+from domain.history import membership_history
 from domain.membership import Membership
 from domain.personal import ERASED
 from domain.values import mask_mobile, mask_name, mask_resident_id
 
 REVEAL_ENDPOINT = "cli: member show --reveal"
-EVENT_ZH = {
-    "Joined": "入会", "TransferredOut": "转出", "TransferredIn": "转入",
-    "TransferCancelled": "取消接转", "EmploymentChanged": "就业情况变更",
-    "DetailsCorrected": "信息更正", "Retained": "保留会籍", "Reactivated": "恢复会籍",
-    "Withdrew": "退会", "Expelled": "开除会籍", "ManagementDelegated": "委托代管",
-    "HeldAtParent": "工会撤销·上级代管", "PersonalDataErased": "个人信息删除",
-}
 
 COLUMNS = ("#", "事件", "生效日期", "记录时间(UTC)", "经办人", "原因", "结果（工会/状态）")
 
@@ -127,20 +121,19 @@ def history(
         table = Table(title=f"会籍履历 {m.id}", show_lines=False)
         for col in COLUMNS:
             table.add_column(col, overflow="fold")
-        agg: Any = None
         names: dict[str, str] = {}
-        for i, ev in enumerate(rt.ledger.history(m.id), start=1):
-            agg = ev.mutate(agg)
-            kind = type(ev).__name__
-            union = agg.union_id
+        for i, e in enumerate(membership_history(rt.ledger.history(m.id)), start=1):
+            union = e.union_code or ""
             if union not in names:
                 names[union] = union_label(rt.ledger, union)
-            result = f"{names[union]} · {_zh(STATUS_ZH, Status, agg.status)}"
-            if agg.destination_union_id:
-                result += f" → {agg.destination_union_id}"
+            result = f"{names[union]} · {e.state['status_zh']}"
+            if e.state["destination_union_code"]:
+                result += f" → {e.state['destination_union_code']}"
+            if e.details.get("personal", {}).get("erased"):
+                result += f"；个人信息{ERASED}"
             table.add_row(
-                str(i), EVENT_ZH.get(kind, kind), ev.effective_on.isoformat(),
-                ev.timestamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                escape(ev.recorded_by), escape(ev.reason or ""), escape(result),
+                str(i), e.label_zh, str(e.effective_on or ""),
+                e.recorded_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                escape(e.recorded_by or ""), escape(e.reason or ""), escape(result),
             )
         console.print(table)

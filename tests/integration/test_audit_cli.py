@@ -85,3 +85,22 @@ def test_audit_report_writes_a_masked_xlsx_and_an_html_with_the_chain_hash(runti
     wrong = _cli(runtime.settings, "audit-report", "--member", mid, "--out",
                  str(tmp_path / "x.pdf"))
     assert wrong.exit_code == 1 and "report.format" in wrong.output
+
+
+def test_after_erasure_member_history_lists_every_event_and_verify_still_passes(runtime,
+                                                                               tmp_path):
+    tree = build_tree(runtime.ledger)
+    details = person(random.Random(3))
+    mid = runtime.ledger.join(join_request(details, tree.township,
+                                           effective_on=date(2026, 3, 1))).id
+    runtime.ledger.retain(mid, cause="retirement", recorded_by="o", effective_on="2026-04-01")
+    key, digest = tmp_path / "k.pem", tmp_path / "digest.json"
+    assert runner.invoke(app, ["keygen", "--key", str(key)]).exit_code == 0
+    assert _cli(runtime.settings, "seal", "--key", str(key), "--out", str(digest)).exit_code == 0
+    runtime.ledger.erase_personal_data(mid, recorded_by="dpo", reason="本人申请删除")
+    hist = _cli(runtime.settings, "member", "history", mid)
+    assert hist.exit_code == 0, hist.output
+    assert "入会" in hist.output and "保留会籍" in hist.output and "个人信息删除" in hist.output
+    assert "个人信息（已删除）" in hist.output and details.name not in hist.output
+    ok = _cli(runtime.settings, "verify", "--digest", str(digest))
+    assert ok.exit_code == 0 and "OK" in ok.output, ok.output
