@@ -38,6 +38,7 @@ class JoiningPathResponse(BaseModel):
              summary="Which unions may this worker join, and under which article")
 def joining_paths(body: JoiningPathRequest, ctx: Ctx, caller: Caller,
                   min_position: MinPosition = None) -> dict[str, Any]:
+    caller.require_role("national_admin", "union_official", "auditor")
     ctx.reads.wait(min_position)
     s = body.situation
     situation = Situation(

@@ -39,6 +39,7 @@ def _cases(tree: Any, mid: str, rid: str, seed: list[int]) -> list[tuple[str, st
     u = f"/unions/{tree.township}"
     stale_member = _expect(412, 412, 404, 403, 404, 403)
     read_member = _expect(200, 200, 404, 200, 404, 403)
+    union_read = _expect(200, 200, 403, 200, 403, 403)
     return [
         ("GET", m, None, {}, read_member),
         ("GET", f"{m}/history", None, {}, read_member),
@@ -66,6 +67,15 @@ def _cases(tree: Any, mid: str, rid: str, seed: list[int]) -> list[tuple[str, st
         ("POST", f"/employers/{tree.subsidiary}/close",
          {"reason": "r", "effective_on": "2099-01-01"}, {}, _expect(422, 403, 422, 403, 403, 403)),
         ("GET", "/audit/access-log", None, {}, _expect(200, 403, 403, 200, 200, 403)),
+        ("GET", f"{u}/children", None, {}, union_read),
+        ("GET", f"{u}/roster", None, {}, union_read),
+        ("POST", f"{u}/roster/search", {"name": "王芳"}, {}, union_read),
+        ("GET", f"{u}/counts", None, {}, union_read),
+        ("GET", f"{u}/inbox", None, {}, union_read),
+        ("POST", "/joining-paths", {"situation": {"relation": "platform_self_employed",
+                                                  "work_region": "350203001001"}}, {},
+         _expect(200, 200, 200, 200, 200, 403)),
+        ("GET", f"/employers/{tree.platform}/unions", None, {}, _expect(*[200] * 5, 403)),
         ("POST", f"{m}/erase", {"reason": "r"}, {}, _expect(200, 200, 404, 403, 404, 403)),
     ]
 
