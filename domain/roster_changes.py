@@ -102,7 +102,8 @@ def roster_changes(events: Iterable[Any], union_code: str, start: date | None = 
             continue
         out.append(RosterChange(mid, hit[0], eff, ev.timestamp, ev.recorded_by, ev.reason,
                                 hit[1], ev.originator_version))
-    out.sort(key=lambda c: c.effective_on)  # stable: recorded order within a day
+    # recorded time breaks ties, so the order does not depend on how events were fed in
+    out.sort(key=lambda c: (c.effective_on, c.recorded_at))
     return out
 
 

@@ -112,3 +112,27 @@ def test_a_union_report_covers_the_period_and_names_the_seal(runtime, tmp_path):
     assert "本报告有记录晚于该次封存" in render_html(later)
     data = report_xlsx(later)
     assert dict(_sheet_rows(data, "防篡改证明")[1:])["是否覆盖本报告"].startswith("否")
+
+
+def test_roster_changes_narrowed_by_membership_periods_equal_the_full_replay(runtime):
+    from api.audit_roster import union_roster_changes
+    from projections.store import open_read_side
+
+    tree = build_tree(runtime.ledger)
+    a, _ = _member(runtime, tree, seed=5)
+    b = runtime.ledger.join(join_request(person(random.Random(6)), tree.industry,
+                                         effective_on=date(2026, 4, 1))).id
+    runtime.ledger.transfer_out(b, destination_code=tree.township, reason="回街道",
+                                recorded_by="o", effective_on="2026-07-01")
+    runtime.ledger.transfer_in(b, union_code=tree.township, recorded_by="o",
+                               effective_on="2026-07-02")
+    runtime.ledger.withdraw(b, recorded_by="o", effective_on="2026-08-01")
+    store, _ = open_read_side(runtime, start_runner=False)
+    for code in (tree.township, tree.industry):
+        narrowed, source = union_roster_changes(runtime.ledger, code, None, None, store)
+        full, full_source = union_roster_changes(runtime.ledger, code, None, None)
+        assert (source, full_source) == ("membership_periods", "events")
+        assert narrowed == full and len(full) >= 3
+    township = union_roster_changes(runtime.ledger, tree.township, None, None, store)[0]
+    assert [(c.change, c.member_id) for c in township] == [
+        ("joined", a), ("transferred_out", a), ("transferred_in", b), ("withdrawn", b)]
