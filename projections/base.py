@@ -1,0 +1,85 @@
+"""What every view is: the tables it owns, the event kinds it reads, and how it applies a batch.
+
+Membership state changes reuse the domain events' own `apply` on a plain namespace, so a view
+can never disagree with the aggregate about what an event means.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import ABC, abstractmethod
+from types import SimpleNamespace
+from typing import Any, ClassVar
+
+from projections.db import Db, Tx
+
+MEMBERSHIP = "Membership."
+UNION = "Union."
+EMPLOYER = "Employer."
+
+
+class Item:
+    """One decoded notification: its position in the log, its kind and the domain event."""
+
+    __slots__ = ("position", "kind", "event", "member_id")
+
+    def __init__(self, position: int, kind: str, event: Any) -> None:
+        self.position = position
+        self.kind = kind  # e.g. "Membership.Joined" (the topic after the module)
+        self.event = event
+        self.member_id = str(event.originator_id)  # also a union's or employer's id
+
+
+def kind_of(topic: str) -> str:
+    return topic.rpartition(":")[2]
+
+
+def member_state(**fields: Any) -> SimpleNamespace:
+    """A stand-in for a Membership that the events' `apply` methods can mutate."""
+    base: dict[str, Any] = dict(
+        status=None, union_id=None, destination_union_id=None, worker_group=None, channel=None,
+        employment={}, personal=None, joined_on=None, since=None, delegated_to=None, erased=False,
+    )
+    base.update(fields)
+    return SimpleNamespace(**base)
+
+
+class View(ABC):
+    """A read model: tables plus tracking, updated in one transaction per batch."""
+
+    name: ClassVar[str]
+    kinds: ClassVar[frozenset[str]]
+    tables: ClassVar[tuple[str, ...]]
+
+    def __init__(self, db: Db) -> None:
+        self.db = db
+
+    @abstractmethod
+    def create(self, tx: Tx) -> None:
+        """Creates the view's tables and indexes if missing."""
+
+    def create_indexes(self, tx: Tx) -> None:  # noqa: B027 - optional hook
+        """Query indexes the view's own updates do not need: built after a bulk rebuild."""
+
+    @abstractmethod
+    def apply(self, tx: Tx, items: list[Item]) -> None:
+        """Applies the batch's events (already filtered to positions after the tracking)."""
+
+    def reset(self) -> None:  # noqa: B027 - optional hook
+        """Forgets in-memory caches (after a failed batch or when another writer moved on)."""
+
+    def for_db(self, db: Db) -> View:
+        """The same view (same vault and keys) writing to another namespace."""
+        clone = copy.copy(self)
+        clone.db = db
+        clone.reset()
+        return clone
+
+    def drop(self, tx: Tx) -> None:
+        for t in reversed(self.tables):
+            tx.run(f"DROP TABLE IF EXISTS @{t}")
+        self.reset()
+
+
+def membership_items(items: list[Item]) -> list[Item]:
+    return [i for i in items if i.kind.startswith(MEMBERSHIP)]

@@ -1,0 +1,213 @@
+"""Read-store connections: one thin layer over sqlite3 and psycopg 3 so each view writes SQL once.
+
+SQL uses `?` placeholders and `@table` names; `Db.q` rewrites them for the dialect and for the
+namespace (the live tables, or a scratch schema / attached database for `--check`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+APP_NAME = "union-ledger-projections"
+_TABLE = re.compile(r"@([a-z_]+)")
+DATE_COLS = frozenset({"since", "joined_on", "valid_from", "valid_to", "established_on",
+                       "out_on", "dissolved_on"})
+BOOL_COLS = frozenset({"erased", "dissolved", "closed"})
+TS_COLS = frozenset({"updated_at", "recorded_at", "last_event_at"})
+#: errors after which a runner reconnects and resumes from its tracking rows
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError,
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the read store lives: the ledger's SQLite file or its PostgreSQL database."""
+
+    sqlite_path: Path | None = None
+    pg_conninfo: str | None = None
+
+    @property
+    def dialect(self) -> str:
+        return "postgres" if self.pg_conninfo else "sqlite"
+
+
+def _norm(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in DATE_COLS and isinstance(value, str):
+        return date.fromisoformat(value)
+    if name in BOOL_COLS:
+        return bool(value)
+    if name in TS_COLS and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+class Tx:
+    """A cursor inside a transaction (or a read), speaking the Db's SQL dialect."""
+
+    def __init__(self, db: Db, cur: Any) -> None:
+        self.db = db
+        self.cur = cur
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self.cur.execute(self.db.q(sql), params)
+        return int(self.cur.rowcount or 0)
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self.cur.execute(self.db.q(sql), params)
+        return [tuple(r) for r in self.cur.fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        self.cur.execute(self.db.q(sql), params)
+        row = self.cur.fetchone()
+        return None if row is None else tuple(row)
+
+    def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows as dicts with dates, booleans and timestamps as Python values on both dialects."""
+        self.cur.execute(self.db.q(sql), params)
+        names = [d[0] for d in self.cur.description]
+        return [{n: _norm(n, v) for n, v in zip(names, r, strict=True)}
+                for r in self.cur.fetchall()]
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cur.executemany(self.db.q(sql), rows)
+
+    def insert(self, table: str, cols: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Bulk insert of new rows: COPY on PostgreSQL, executemany on SQLite."""
+        if not rows:
+            return
+        names = ", ".join(cols)
+        if self.db.dialect == "postgres":
+            with self.cur.copy(f"COPY {self.db.table(table)} ({names}) FROM STDIN") as cp:
+                for r in rows:
+                    cp.write_row(r)
+        else:
+            marks = ", ".join("?" * len(cols))
+            self.cur.executemany(f"INSERT INTO {self.db.table(table)} ({names}) VALUES ({marks})",
+                                 rows)
+
+    def all_in(self, sql: str, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        """`sql` with `{in}` after a column whose value is one of `keys` (no commas in keys)."""
+        out: list[tuple[Any, ...]] = []
+        if not keys:
+            return out
+        if self.db.dialect == "postgres":  # one text parameter: far cheaper than an array
+            return self.all(sql.replace("{in}", "= ANY(string_to_array(?, ','))"),
+                            [",".join(keys)])
+        for i in range(0, len(keys), 900):
+            chunk = keys[i : i + 900]
+            out += self.all(sql.replace("{in}", f"IN ({','.join('?' * len(chunk))})"), chunk)
+        return out
+
+    def create_index(self, name: str, table: str, cols: str, unique: bool = False) -> None:
+        u = "UNIQUE " if unique else ""
+        if self.db.dialect == "postgres":
+            self.cur.execute(f"CREATE {u}INDEX IF NOT EXISTS {name} ON {self.db.table(table)}"
+                             f" ({cols})")
+        else:
+            pre = f"{self.db.ns}." if self.db.ns else ""
+            self.cur.execute(f"CREATE {u}INDEX IF NOT EXISTS {pre}{name} ON {table} ({cols})")
+
+
+class Db:
+    """One connection (writer) or a pool (PostgreSQL readers) to the read store."""
+
+    def __init__(self, target: Target, ns: str = "", *, pool: Any = None) -> None:
+        self.target = target
+        self.dialect = target.dialect
+        self.ns = ns
+        self.pool = pool
+        self._conn: Any = None
+        self._lock = threading.RLock()
+        self._sql: dict[str, str] = {}
+        sqlite3.register_adapter(date, date.isoformat)  # same text as the default; explicit
+
+    def table(self, name: str) -> str:
+        if not self.ns:
+            return name
+        return f'"{self.ns}".{name}' if self.dialect == "postgres" else f"{self.ns}.{name}"
+
+    def q(self, sql: str) -> str:
+        out = self._sql.get(sql)
+        if out is None:
+            out = _TABLE.sub(lambda m: self.table(m.group(1)), sql)
+            if self.dialect == "postgres":
+                out = out.replace("?", "%s")
+            self._sql[sql] = out
+        return out
+
+    def ts(self, value: datetime) -> Any:
+        return value if self.dialect == "postgres" else value.isoformat()
+
+    @property
+    def conn(self) -> Any:
+        if self._conn is None:
+            if self.target.pg_conninfo:
+                self._conn = psycopg.connect(self.target.pg_conninfo, autocommit=True,
+                                             application_name=APP_NAME)
+                # A crash may lose the last commits, but rows and tracking together: the
+                # view just resumes from an earlier position. Exactly-once holds.
+                self._conn.execute("SET synchronous_commit = off")
+            else:
+                assert self.target.sqlite_path is not None
+                c = sqlite3.connect(self.target.sqlite_path, timeout=30,
+                                    isolation_level=None, check_same_thread=False)
+                c.execute("PRAGMA journal_mode=WAL")
+                c.execute("PRAGMA synchronous=NORMAL")  # WAL: durable against process crash
+                self._conn = c
+        return self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                with contextlib.suppress(Exception):  # a dead connection may fail to close
+                    self._conn.close()
+                self._conn = None
+
+    @contextmanager
+    def tx(self) -> Iterator[Tx]:
+        """A write transaction: SQLite BEGIN IMMEDIATE (takes the write lock up front)."""
+        with self._lock:
+            conn = self.conn
+            if self.dialect == "postgres":
+                with conn.transaction(), conn.cursor() as cur:
+                    yield Tx(self, cur)
+                return
+            cur = conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self, cur)
+            except BaseException:
+                if conn.in_transaction:
+                    cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A read outside any transaction; PostgreSQL readers take a pooled connection."""
+        if self.pool is not None:
+            with self.pool.connection() as conn, conn.cursor() as cur:
+                yield Tx(self, cur)
+            return
+        with self._lock:
+            conn = self.conn
+            if self.dialect == "postgres":
+                with conn.cursor() as cur:
+                    yield Tx(self, cur)
+            else:
+                yield Tx(self, conn.cursor())

@@ -1,0 +1,132 @@
+"""Throughput of a full projection rebuild against just reading and decoding the same events.
+
+Usage: .venv/bin/python scripts/bench_rebuild.py [--members N] [--database sqlite|postgres]
+Generates N joins through `ledger.join_many` (and some transfers), then measures in a fresh
+process state (cold key cache): (a) read+decode every notification, (b) rebuild every view.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from api.settings import Settings  # noqa: E402
+from api.wiring import build_runtime  # noqa: E402
+from projections import open_read_side  # noqa: E402
+from tests.builders import build_tree, join_request, person  # noqa: E402
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+TODAY = date(2026, 11, 28)
+
+
+def make_settings(database: str, tmp: Path) -> tuple[Settings, str | None]:
+    if database == "sqlite":
+        return Settings(data_dir=tmp / "data"), None
+    name = f"ul_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return Settings(database_url=f"postgresql://postgres@127.0.0.1:5432/{name}",
+                    secret_key="a1" * 32, master_key="b2" * 32, token_secret="c3" * 32,
+                    data_dir=tmp / "data"), name
+
+
+def generate(settings: Settings, members: int, transfer_share: float) -> int:
+    rt = build_runtime(settings, today=lambda: TODAY)
+    try:
+        ledger = rt.ledger
+        tree = build_tree(ledger)
+        unions = [tree.township, tree.village, tree.industry]
+        rng = random.Random(2021)
+        ids: list[str] = []
+        groups = ["courier", "food_delivery_rider", "ride_hailing_driver", "truck_driver"]
+        start = time.perf_counter()
+        for i in range(0, members, 1000):
+            reqs = [join_request(person(rng), rng.choice(unions), group=rng.choice(groups),
+                                 effective_on="2025-01-10") for _ in range(min(1000, members - i))]
+            ledger.join_many(reqs)
+            ids += [str(ledger.identity.membership_id(r.details.resident_id)) for r in reqs]
+        moved = rng.sample(ids, int(len(ids) * transfer_share))
+        for n, mid in enumerate(moved):
+            m = ledger.get_membership(mid)
+            dest = next(u for u in unions if u != m.union_id)
+            ledger.transfer_out(mid, destination_code=dest, reason="换工作地", recorded_by="bench",
+                                effective_on="2025-06-01")
+            if n % 2 == 0:
+                ledger.transfer_in(mid, union_code=dest, recorded_by="bench",
+                                   effective_on="2025-06-15")
+        total = ledger.recorder.max_notification_id() or 0
+        print(f"generated {members:,} members, {len(moved):,} transfers: {total:,} events"
+              f" in {time.perf_counter() - start:.1f} s")
+        return total
+    finally:
+        rt.close()
+
+
+def read_decode(settings: Settings, batch: int) -> int:
+    rt = build_runtime(settings, today=lambda: TODAY, create_table=False)
+    try:
+        n, gt = 0, 0
+        while True:
+            got = rt.ledger.recorder.select_notifications(start=gt + 1, limit=batch)
+            if not got:
+                return n
+            for x in got:
+                rt.ledger.mapper.to_domain_event(x)
+            n += len(got)
+            gt = got[-1].id
+    finally:
+        rt.close()
+
+
+def rebuild(settings: Settings, batch: int) -> int:
+    rt = build_runtime(settings, today=lambda: TODAY, create_table=False)
+    try:
+        _, runner = open_read_side(rt, start_runner=False, batch_size=batch)
+        return runner.rebuild()
+    finally:
+        rt.close()
+
+
+def timed(label: str, work: object) -> tuple[int, float]:
+    start = time.perf_counter()
+    n = work()  # type: ignore[operator]
+    took = time.perf_counter() - start
+    print(f"{label:<28} {n:>9,} events {took:8.2f} s {n / took:12,.0f} events/s")
+    return n, took
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--members", type=int, default=100_000)
+    ap.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--batch-size", type=int, default=5000)
+    ap.add_argument("--transfer-share", type=float, default=0.05)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings, dbname = make_settings(args.database, Path(tmp))
+        try:
+            generate(settings, args.members, args.transfer_share)
+            n_read, t_read = timed("(a) read + decode", lambda: read_decode(settings,
+                                                                             args.batch_size))
+            n_rb, t_rb = timed("(b) full rebuild (5 views)", lambda: rebuild(settings,
+                                                                             args.batch_size))
+            print(f"rebuild / baseline time ratio: {t_rb / t_read:.2f}"
+                  f" ({args.database}, batch {args.batch_size})")
+        finally:
+            if dbname:
+                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
