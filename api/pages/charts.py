@@ -41,10 +41,13 @@ def bars(labels: list[str], values: list[int], *, horizontal: bool = False,
 
 def donut(labels: list[str], values: list[int]) -> dict[str, Any]:
     trace = {"type": "pie", "hole": 0.5, "labels": labels, "values": values, "sort": False,
-             "marker": {"colors": PALETTE}, "textinfo": "label+percent",
+             "marker": {"colors": PALETTE}, "textinfo": "percent", "textposition": "inside",
              "hovertemplate": "%{label}: %{value:,}（%{percent}）<extra></extra>"}
-    return {"data": [trace], "layout": _layout(300, showlegend=False,
-                                                margin={"l": 10, "r": 10, "t": 10, "b": 10})}
+    # small slices would print overlapping labels: names go in the legend, tiny text is hidden
+    return {"data": [trace], "layout": _layout(
+        300, showlegend=True, uniformtext={"minsize": 11, "mode": "hide"},
+        legend={"orientation": "v", "x": 1, "y": 0.5},
+        margin={"l": 10, "r": 10, "t": 10, "b": 10})}
 
 
 def trend(rows: list[dict[str, Any]]) -> dict[str, Any]:

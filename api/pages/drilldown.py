@@ -22,7 +22,7 @@ def children(request: Request, viewer: Reader, code: str = UnionCode,
     chart = report.children_chart() if table.rows else None
     return report_page(request, report, "children.html", "children",
                        title=f"{report.union['name']} · 下级工会", totals=report.subtree,
-                       table=table, charts={"children": chart} if chart else None)
+                       data=table, charts={"children": chart} if chart else None)
 
 
 @router.get("/unions/{code}/roster", response_class=HTMLResponse)
@@ -36,6 +36,6 @@ def roster(request: Request, viewer: Reader, code: str = UnionCode, as_of: str |
     first = report.link(f"/dashboard/unions/{report.code}/roster", subtree=int(subtree)) \
         if cursor else None
     return report_page(request, report, "roster.html", "roster", keep={"subtree": int(subtree)},
-                       title=f"{report.union['name']} · 会员名册", table=table, subtree=subtree,
-                       more=more, first=first, totals=report.subtree,
+                       title=f"{report.union['name']} · 会员名册", data=table,
+                       subtree=subtree, more=more, first=first, totals=report.subtree,
                        export=report.export_url("roster", subtree=int(subtree)))

@@ -17,4 +17,4 @@ router = APIRouter(prefix="/dashboard", route_class=PageRoute, include_in_schema
 def platforms(request: Request, viewer: Reader, as_of: str | None = None) -> HTMLResponse:
     report = Report(viewer, viewer.home, parse_as_of(as_of))
     return report_page(request, report, "platforms.html", "platforms", title="平台企业建会情况",
-                       table=report.platforms())
+                       data=report.platforms())
