@@ -63,7 +63,9 @@ def trend(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def stacked(labels: list[str], series: dict[str, list[int]], height: int = 360
             ) -> dict[str, Any]:
-    data = [{"type": "bar", "name": name, "x": labels, "y": values,
+    # a handful of children would otherwise be drawn as slabs the width of the page
+    narrow = {"width": 0.4} if len(labels) <= 3 else {}
+    data = [{"type": "bar", "name": name, "x": labels, "y": values, **narrow,
              "marker": {"color": PALETTE[i % len(PALETTE)]},
              "hovertemplate": f"%{{x}} {name}: %{{y:,}}<extra></extra>"}
             for i, (name, values) in enumerate(series.items())]
