@@ -180,8 +180,10 @@ def union_report(rt: Runtime, code: str, viewer: Viewer, start: date | None = No
         people = _People(rt, viewer, AccessLog(db))
         members = sorted({c.member_id for c in changes})
         shown: dict[str, str] = {}
+        ids = [union.id]
         for mid in members:
             m = ledger.get_membership(mid)
+            ids.append(m.id)
             shown[mid] = people.text(mid, m.personal, m.union_id, m.erased)
         for c in changes:
             other = f" ↔ {c.other_union}" if c.other_union else ""
@@ -199,7 +201,6 @@ def union_report(rt: Runtime, code: str, viewer: Viewer, start: date | None = No
                ("类别", UNION_KIND_ZH.get(UnionKind(union.kind), union.kind)),
                ("上级工会", union.parent_code or "—"), ("期间（生效日期）", period),
                ("会籍变动", "；".join(f"{k} {v}" for k, v in counts.items()) or "无")]
-    ids = [union.id] + [ledger.get_membership(mid).id for mid in members]
     return AuditReport(
         "union", f"工会审计报告 · {union.name}", union.code, now or datetime.now(UTC), viewer,
         summary, rows, log, chain_cover(rt.settings, ids, digest_path), period=(start, end),

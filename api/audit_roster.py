@@ -35,10 +35,25 @@ def _events_of(ledger: Ledger, member_ids: list[str]) -> Iterator[Any]:
         yield from ledger.history(mid)
 
 
+#: reading one member's events costs about as much as decoding this many events in a page
+#: (scripts/bench_audit.py: ~0.5 ms a member vs ~0.037 ms an event on SQLite)
+EVENTS_PER_MEMBER_READ = 15
+
+
 def union_roster_changes(ledger: Ledger, union_code: str, start: date | None, end: date | None,
-                         store: Any = None) -> tuple[list[RosterChange], str]:
-    """(changes, source) where source is "membership_periods" or "events"."""
-    ids = _members_seen_at(store, union_code) if store is not None else None
+                         store: Any = None, *, narrow: bool | None = None
+                         ) -> tuple[list[RosterChange], str]:
+    """(changes, source) where source is "membership_periods" or "events".
+
+    narrow=None chooses by cost: the per-member reads only when they are fewer than a full
+    pass would decode; True forces them (when the view can answer), False never uses them.
+    """
+    ids = _members_seen_at(store, union_code) if store is not None and narrow is not False \
+        else None
+    if ids is not None and narrow is None:
+        total = ledger.recorder.max_notification_id() or 0
+        if len(ids) * EVENTS_PER_MEMBER_READ >= total:
+            ids = None
     if ids is not None:
         return roster_changes(_events_of(ledger, ids), union_code, start, end), \
             "membership_periods"

@@ -129,10 +129,13 @@ def test_roster_changes_narrowed_by_membership_periods_equal_the_full_replay(run
     runtime.ledger.withdraw(b, recorded_by="o", effective_on="2026-08-01")
     store, _ = open_read_side(runtime, start_runner=False)
     for code in (tree.township, tree.industry):
-        narrowed, source = union_roster_changes(runtime.ledger, code, None, None, store)
+        narrowed, source = union_roster_changes(runtime.ledger, code, None, None, store,
+                                                 narrow=True)
         full, full_source = union_roster_changes(runtime.ledger, code, None, None)
         assert (source, full_source) == ("membership_periods", "events")
         assert narrowed == full and len(full) >= 3
     township = union_roster_changes(runtime.ledger, tree.township, None, None, store)[0]
+    assert township == union_roster_changes(runtime.ledger, tree.township, None, None,
+                                            store, narrow=True)[0]
     assert [(c.change, c.member_id) for c in township] == [
         ("joined", a), ("transferred_out", a), ("transferred_in", b), ("withdrawn", b)]
