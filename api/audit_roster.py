@@ -36,8 +36,9 @@ def _events_of(ledger: Ledger, member_ids: list[str]) -> Iterator[Any]:
 
 
 #: reading one member's events costs about as much as decoding this many events in a page
-#: (scripts/bench_audit.py: ~0.5 ms a member vs ~0.037 ms an event on SQLite)
-EVENTS_PER_MEMBER_READ = 15
+#: (scripts/bench_audit.py: ~0.3 ms a member vs ~0.02 ms an event on SQLite, ~3 ms vs
+#: ~0.04 ms on PostgreSQL: 15 and 70; 60 errs towards the full pass)
+EVENTS_PER_MEMBER_READ = 60
 
 
 def union_roster_changes(ledger: Ledger, union_code: str, start: date | None, end: date | None,
