@@ -16,6 +16,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
+from domain.application_commands import ApplicationCommands
 from domain.employer import Employer, employer_id
 from domain.errors import ConflictError, NotFoundError, ValidationError
 from domain.members import MembershipCommands
@@ -50,7 +51,7 @@ class CommandResult:
     position: int
 
 
-class Ledger(StructureCommands, MembershipCommands, Application[UUID]):
+class Ledger(StructureCommands, MembershipCommands, ApplicationCommands, Application[UUID]):
     name = "ledger"
     snapshotting_intervals = {Membership: 50, Union: 50}
 
