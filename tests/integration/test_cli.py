@@ -20,8 +20,13 @@ from tests.builders import build_tree, person, union_code
 
 
 @pytest.fixture
-def cli(settings):
+def cli(settings, monkeypatch):
     """Runs a command against the test database; returns (result, tree codes)."""
+    # rich fixes a console's width when it is created (at import): make it wide for tables
+    from api.cli import common
+
+    monkeypatch.setattr(common.console, "width", 200)
+    monkeypatch.setattr(common.err_console, "width", 200)
     rt = build_runtime(settings, today=date.today)
     try:
         tree = build_tree(rt.ledger)
