@@ -1,36 +1,35 @@
-"""Dashboard report queries over the projection tables: monthly flows per union subtree, campaign
-joins, and which platform enterprises (and their subsidiaries) have unions."""
+"""Dashboard report queries over the projection tables: monthly flows and campaign joins per union
+subtree (membership_flows counters), transfers in transit, and platform enterprises' unions."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from projections.db import Db
+from projections.membership_flows import CAMPAIGN
 
-ENDED = ("withdrawn", "expelled")
 PLATFORM_KINDS = ("platform_hq", "platform_subsidiary", "platform_branch")
 FLOWS = ("joins", "transfers_in", "transfers_out", "withdrawals")
 
-# One pass over the subtree's periods, each compared with the member's previous period: a
-# period's start is the event that opened it, so the month of valid_from is the event's month.
-_FLOWS_SQL = """
-SELECT c.valid_from,
-  SUM(CASE WHEN c.status = 'active' AND (p.status IS NULL OR p.status IN ('withdrawn',
-      'expelled')) THEN 1 ELSE 0 END),
-  SUM(CASE WHEN c.status = 'active' AND p.status = 'in_transit'
-      AND c.union_code = p.destination_union_code THEN 1 ELSE 0 END),
-  SUM(CASE WHEN c.status = 'in_transit' AND (p.status IS NULL OR p.status <> 'in_transit')
-      THEN 1 ELSE 0 END),
-  SUM(CASE WHEN c.status IN ('withdrawn', 'expelled') AND (p.status IS NULL
-      OR p.status NOT IN ('withdrawn', 'expelled')) THEN 1 ELSE 0 END)
-FROM @membership_periods c
-JOIN @union_ancestors a ON a.descendant = c.union_code AND a.ancestor = ?
-LEFT JOIN @membership_periods p ON p.member_id = c.member_id AND p.seq = c.seq - 1
-WHERE c.valid_from >= ? AND c.valid_from <= ?
-GROUP BY c.valid_from
-"""
+_SUBTREE = ("FROM @membership_flows f JOIN @union_ancestors a"
+            " ON a.descendant = f.union_code AND a.ancestor = ?")
+# whole months from the monthly counters, the as-of month from the daily ones (exact dates)
+_FLOWS_SQL = (f"SELECT f.period, f.kind, SUM(f.n) {_SUBTREE} WHERE f.grain = ?"
+              " AND f.period >= ? AND f.period < ? AND f.kind IN (?,?,?,?)"
+              " GROUP BY f.period, f.kind")
+_CAMPAIGNS_SQL = (f"SELECT f.kind, SUM(f.n), MIN(f.period), MAX(f.period) {_SUBTREE}"
+                  " WHERE f.grain = ? AND f.period >= ? AND f.period < ? AND f.kind LIKE ?"
+                  " GROUP BY f.kind")
+_TRANSIT_AS_OF = ("SELECT COUNT(*), SUM(CASE WHEN c.valid_from < ? THEN 1 ELSE 0 END)"
+                  " FROM @membership_periods c JOIN @union_ancestors a"
+                  " ON a.descendant = c.{col} AND a.ancestor = ?"
+                  " WHERE c.status = 'in_transit' AND c.valid_from <= ?"
+                  " AND (c.valid_to IS NULL OR c.valid_to > ?)")
+_TRANSIT_NOW = ("SELECT COUNT(*), SUM(CASE WHEN t.out_on < ? THEN 1 ELSE 0 END)"
+                " FROM @transfer_inbox t JOIN @union_ancestors a"
+                " ON a.descendant = t.{col} AND a.ancestor = ?")
 
 
 def month_start(d: date, back: int = 0) -> date:
@@ -39,15 +38,17 @@ def month_start(d: date, back: int = 0) -> date:
     return date(m // 12, m % 12 + 1, 1)
 
 
-def _as_date(v: Any) -> date:
-    return date.fromisoformat(v) if isinstance(v, str) else v  # type: ignore[no-any-return]
-
-
 class Reports:
     """Read-only queries for the dashboard; `db` is the read store's Db (or a pooled reader)."""
 
     def __init__(self, db: Db) -> None:
         self.db = db
+
+    def _windows(self, as_of: date, months: int) -> list[tuple[str, str, str]]:
+        """(grain, from, to) pairs: whole months before the as-of month, then its days."""
+        first = month_start(as_of)
+        return [("m", month_start(as_of, months - 1).strftime("%Y-%m"), first.strftime("%Y-%m")),
+                ("d", first.isoformat(), (as_of + timedelta(days=1)).isoformat())]
 
     def monthly_flows(self, union_code: str, *, as_of: date, months: int = 24
                       ) -> list[dict[str, Any]]:
@@ -56,50 +57,46 @@ class Reports:
 
         Transfers are counted where they touch the subtree, so a move between two of its
         unions is one out and one in."""
-        start = month_start(as_of, months - 1)
-        per: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        per: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FLOWS, 0))
         with self.db.read() as tx:
-            rows = tx.all(_FLOWS_SQL, (union_code, start, as_of))
-        for day, *ns in rows:
-            bucket = per[month_start(_as_date(day))]
-            for i, n in enumerate(ns):
-                bucket[i] += int(n or 0)
-        out = []
-        for back in range(months - 1, -1, -1):
-            m = month_start(as_of, back)
-            out.append({"month": m.strftime("%Y-%m"), **dict(zip(FLOWS, per[m], strict=True))})
-        return out
+            for grain, lo, hi in self._windows(as_of, months):
+                for period, kind, n in tx.all(_FLOWS_SQL, (union_code, grain, lo, hi, *FLOWS)):
+                    per[str(period)[:7]][kind] += int(n)
+        return [{"month": m, **per[m]} for m in
+                (month_start(as_of, back).strftime("%Y-%m") for back in range(months - 1, -1, -1))]
 
-    def in_transit(self, union_code: str, *, as_of: date, overdue_before: date
+    def in_transit(self, union_code: str, *, as_of: date | None, overdue_before: date
                    ) -> dict[str, dict[str, int]]:
-        """Memberships in transit on `as_of`, leaving the subtree ("out": the origin is in it)
-        and bound for it ("in"), with how many left before `overdue_before` (overdue)."""
+        """Memberships in transit (today, or on `as_of`), leaving the subtree ("out": the origin
+        is in it) and bound for it ("in"), with how many left before `overdue_before`."""
         out: dict[str, dict[str, int]] = {}
-        for direction, col in (("out", "union_code"), ("in", "destination_union_code")):
+        for direction, period_col, inbox_col in (("out", "union_code", "from_union_code"), (
+                "in", "destination_union_code", "destination_union_code")):
             with self.db.read() as tx:
-                row = tx.one(
-                    "SELECT COUNT(*), SUM(CASE WHEN c.valid_from < ? THEN 1 ELSE 0 END)"
-                    " FROM @membership_periods c JOIN @union_ancestors a"
-                    f" ON a.descendant = c.{col} AND a.ancestor = ?"
-                    " WHERE c.status = 'in_transit' AND c.valid_from <= ?"
-                    " AND (c.valid_to IS NULL OR c.valid_to > ?)",
-                    (overdue_before, union_code, as_of, as_of))
+                if as_of is None:  # the inbox holds exactly today's transfers: no scan
+                    row = tx.one(_TRANSIT_NOW.format(col=inbox_col),
+                                 (overdue_before, union_code))
+                else:
+                    row = tx.one(_TRANSIT_AS_OF.format(col=period_col),
+                                 (overdue_before, union_code, as_of, as_of))
             n, late = row or (0, 0)
             out[direction] = {"n": int(n or 0), "overdue": int(late or 0)}
         return out
 
     def campaign_joins(self, union_code: str, *, as_of: date) -> list[dict[str, Any]]:
-        """Members recruited per joining campaign (入会集中行动) now held in the subtree."""
+        """Joins per campaign (入会集中行动) in the subtree up to `as_of`, with the first and
+        last month that had one."""
+        per: dict[str, dict[str, Any]] = {}
         with self.db.read() as tx:
-            rows = tx.all(
-                "SELECT d.campaign_id, COUNT(*), SUM(CASE WHEN d.status = 'active' THEN 1"
-                " ELSE 0 END), MIN(d.joined_on), MAX(d.joined_on)"
-                " FROM @member_directory d JOIN @union_ancestors a"
-                " ON a.descendant = d.union_code AND a.ancestor = ?"
-                " WHERE d.campaign_id IS NOT NULL AND d.joined_on <= ?"
-                " GROUP BY d.campaign_id ORDER BY d.campaign_id", (union_code, as_of))
-        return [{"campaign_id": c, "joined": int(n), "active": int(a or 0),
-                 "first": _as_date(f), "last": _as_date(la)} for c, n, a, f, la in rows]
+            for grain, lo, hi in self._windows(as_of, 12 * 100):
+                for kind, n, first, last in tx.all(
+                        _CAMPAIGNS_SQL, (union_code, grain, lo, hi, CAMPAIGN + "%")):
+                    c = per.setdefault(kind[len(CAMPAIGN):], {"joined": 0, "first": str(first)[:7],
+                                                             "last": str(last)[:7]})
+                    c["joined"] += int(n)
+                    c["first"], c["last"] = min(c["first"], str(first)[:7]), max(
+                        c["last"], str(last)[:7])
+        return [{"campaign_id": k, **v} for k, v in sorted(per.items())]
 
     def platform_employers(self) -> list[dict[str, Any]]:
         """Platform enterprises, each followed by its subsidiaries and branches (any depth),

@@ -9,12 +9,13 @@ from projections.base import View
 from projections.db import Db, Target
 from projections.member_directory import MemberDirectory
 from projections.membership_counts import MembershipCounts
+from projections.membership_flows import MembershipFlows
 from projections.membership_periods import MembershipPeriods
 from projections.transfer_inbox import TransferInbox
 from projections.union_tree import UnionTree
 
 VIEW_NAMES = ("union_tree", "member_directory", "membership_counts", "membership_periods",
-              "transfer_inbox")
+              "transfer_inbox", "membership_flows")
 
 
 class SettingsLike(Protocol):
@@ -40,4 +41,5 @@ def make_views(db: Db, vault: PersonalDataVault, identity: Identity) -> list[Vie
         MembershipCounts(db),
         MembershipPeriods(db),
         TransferInbox(db),
+        MembershipFlows(db),  # dashboard trend and campaign counters (api/pages)
     ]

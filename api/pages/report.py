@@ -93,7 +93,8 @@ class Report:
 
     def transit(self) -> Table:
         summary = self.reports.in_transit(
-            self.code, as_of=self.on, overdue_before=self.on - timedelta(days=self.overdue_days))
+            self.code, as_of=self.as_of,
+            overdue_before=self.on - timedelta(days=self.overdue_days))
         return transit_table(summary, self.overdue_days)
 
     def campaigns(self) -> Table:

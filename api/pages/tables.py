@@ -108,14 +108,12 @@ def transit_table(summary: dict[str, dict[str, int]], overdue_days: int) -> Tabl
 
 
 def campaigns_table(rows: list[dict[str, Any]]) -> Table:
-    headers = ["行动编号", "入会人数", "其中仍在册", "首次入会", "最近入会"]
+    headers = ["行动编号", "入会人数", "首次入会月份", "最近入会月份"]
     return Table("campaigns", "入会集中行动进展", headers,
-                 [[r["campaign_id"], r["joined"], r["active"], r["first"].isoformat(),
-                   r["last"].isoformat()] for r in rows], {1, 2},
+                 [[r["campaign_id"], r["joined"], r["first"], r["last"]] for r in rows], {1},
                  keys=[r["campaign_id"] for r in rows],
-                 total=["合计", sum(r["joined"] for r in rows), sum(r["active"] for r in rows),
-                        "", ""],
-                 note="尚无行动目标数据：仅统计带行动编号的入会记录（现属本级管辖范围）。")
+                 total=["合计", sum(r["joined"] for r in rows), "", ""],
+                 note="尚无行动目标数据：统计带行动编号的入会记录（按入会时所在工会计入）。")
 
 
 def children_table(children: list[dict[str, Any]], links: list[dict[int, str]]) -> Table:
