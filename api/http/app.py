@@ -18,6 +18,7 @@ from api.http import (
     employers,
     errors,
     health,
+    imports,
     joining_paths,
     membership_changes,
     memberships,
@@ -92,7 +93,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, read_side:
     errors.install(app)
     metrics.install(app)
     for module in (health, unions, employers, joining_paths, memberships, membership_changes,
-                   transfers, audit_log, audit):
+                   transfers, audit_log, audit, imports):
         app.include_router(module.router)
     register_pages(app)  # the zh-CN dashboard pages (api/pages)
     return app

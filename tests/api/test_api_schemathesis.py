@@ -26,6 +26,9 @@ from tests.builders import build_tree
 
 # building the app only assembles routes (no I/O), so the schema is known at collection time
 schema = schemathesis.openapi.from_dict(create_app(Settings(data_dir=Path("unused"))).openapi())
+# multipart uploads: schemathesis builds file parts httpx2 cannot send (an int as the file);
+# the upload is covered in tests/api/test_api_imports.py
+schema = schema.exclude(method="POST", path_regex=r"/imports$")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
