@@ -157,10 +157,14 @@ class MembershipCommands(JoinCommands):
         situation = Situation.from_dict(m.employment)
         using = self._employer_info(situation.using_unit_code, "situation.using_unit_code")
         target = self.get_union(to_union_code, field="to_union_code")
+        # A member who joined the using unit's union (the agency had none) is already
+        # managed there: delegating to one's own union would record nothing real.
         if (situation.relation is not EmploymentRelation.DISPATCHED or using is None
-                or using.union_code != target.code):
+                or using.union_code != target.code or target.code == m.union_id):
             raise RuleViolationError(
-                "委托代管仅适用于劳务派遣会员，且只能委托给用工单位工会",
+                "委托代管仅适用于劳务派遣会员，且只能由派遣单位工会委托给用工单位工会",
+                message_en="only a dispatched member's agency union may delegate, and only to "
+                "the using unit's union",
                 code="delegate.not_using_unit", field="to_union_code", rule="R4",
             )
         m.trigger_event(Membership.ManagementDelegated, to_union_id=target.code, reason=reason,

@@ -206,7 +206,7 @@ class Membership(Aggregate):
                 message_en=f"cannot {action} a membership that is {status.value}",
                 code=f"membership.cannot_{action.replace(' ', '_')}",
                 field="status",
-                rule="R5" if "transfer" in action else "R6-R7",
+                rule="R5" if "transfer" in action else "R4" if action == "delegate" else "R6-R7",
                 details={"status": status.value},
             )
 

@@ -79,6 +79,12 @@ class StructureCommands:
         employer: Employer | None = None
         if employer_code:
             employer = self.get_employer(employer_code)
+            if employer.closed:
+                raise RuleViolationError(
+                    "该用人单位已注销，不能为其建立工会",
+                    message_en="the employer is closed", code="employer.closed",
+                    field="employer_code", rule="R8",
+                )
             if employer.union_code:
                 raise RuleViolationError(
                     "该用人单位已建立工会", code="employer.already_has_union",

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from domain.enums import EmploymentRelation
-from domain.errors import RuleViolationError, ValidationError
+from domain.errors import InvalidTransitionError, RuleViolationError, ValidationError
 from domain.joining import Situation
 from domain.values import generate_credit_code
 from tests.builders import build_tree, join_request, person
@@ -227,3 +227,24 @@ def test_a_member_who_is_not_dispatched_cannot_be_delegated(ledger, tree, dispat
     e = refused(ledger, RuleViolationError, ledger.delegate_management, mid,
                 to_union_code=dispatch["using_union"], recorded_by="o")
     assert (e.code, e.rule) == ("delegate.not_using_unit", "R4")
+
+
+def test_a_member_already_at_the_using_unit_union_cannot_be_delegated_to_it(
+    ledger, tree, dispatch
+):
+    s = dispatched(dispatch["bare_agency"], dispatch["using"])
+    mid = ledger.join(join_request(person(random.Random(17)), dispatch["using_union"],
+                                   situation=s)).id
+    e = refused(ledger, RuleViolationError, ledger.delegate_management, mid,
+                to_union_code=dispatch["using_union"], recorded_by="o")
+    assert (e.code, e.rule) == ("delegate.not_using_unit", "R4")
+
+
+def test_a_member_who_is_not_active_cannot_be_delegated(ledger, tree, dispatch):
+    s = dispatched(dispatch["agency"], dispatch["using"])
+    mid = ledger.join(join_request(person(random.Random(18)), dispatch["agency_union"],
+                                   situation=s)).id
+    ledger.retain(mid, cause="unemployment", recorded_by="o")
+    e = refused(ledger, InvalidTransitionError, ledger.delegate_management, mid,
+                to_union_code=dispatch["using_union"], recorded_by="o")
+    assert (e.code, e.field, e.rule) == ("membership.cannot_delegate", "status", "R4")

@@ -183,3 +183,13 @@ def test_an_enterprise_union_needs_an_employer_without_a_union(ledger, tree):
     e = refused(ledger, RuleViolationError, ledger.establish_union, employer_code=tree.platform,
                 **kw)
     assert (e.code, e.field, e.rule) == ("employer.already_has_union", "employer_code", "R2")
+
+
+def test_no_union_can_be_established_for_a_closed_employer(ledger, tree):
+    ledger.close_employer(tree.subsidiary, recorded_by="o", reason="注销")
+    code = union_code(random.Random(6), "350206", grassroots=True)
+    e = refused(ledger, RuleViolationError, ledger.establish_union, code=code, name="某工会",
+                kind="enterprise", level="grassroots", region_code="350206",
+                parent_code=tree.county2, approved_by=tree.county2, recorded_by="o",
+                employer_code=tree.subsidiary)
+    assert (e.code, e.field, e.rule) == ("employer.closed", "employer_code", "R8")
