@@ -105,3 +105,9 @@ def test_the_monthly_trend_counts_each_join_transfer_and_withdrawal_in_its_month
     assert trend["2026-01"] == [0, 0, 1, 0]
     assert trend["2026-03"] == [0, 0, 0, 1]
     assert sum(row[0] for row in trend.values()) == 14
+    # inside a month the as-of date is exact to the day: out on Nov 1, in on Nov 10
+    mid = page_numbers(client, f"/dashboard/unions/{tree.acftu}", as_of="2025-11-05")
+    assert mid.tables["trend"]["2025-11"] == [0, 0, 1, 0]
+    assert mid.tables["transit"]["out"] == [1, 0] and mid.tables["transit"]["in"] == [1, 0]
+    late = page_numbers(client, f"/dashboard/unions/{tree.acftu}", as_of="2026-03-01")
+    assert late.tables["transit"]["out"] == [1, 1]  # out since Jan 15: over 30 days
