@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.http import (
+    applications,
     audit,
     audit_log,
     employers,
@@ -93,7 +94,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, read_side:
     errors.install(app)
     metrics.install(app)
     for module in (health, unions, employers, joining_paths, memberships, membership_changes,
-                   transfers, audit_log, audit, imports):
+                   transfers, audit_log, audit, imports, applications):
         app.include_router(module.router)
     register_pages(app)  # the zh-CN dashboard pages (api/pages)
     return app
