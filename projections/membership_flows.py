@@ -29,7 +29,7 @@ Key = tuple[str, str, str, str]  # union_code, grain, period, kind
 
 
 def _day(v: Any) -> date:
-    return date.fromisoformat(v) if isinstance(v, str) else v  # type: ignore[no-any-return]
+    return date.fromisoformat(v) if isinstance(v, str) else v
 
 
 class MembershipFlows(View):

@@ -3,6 +3,7 @@ as HTML and exported to XLSX, so a download always matches what is on the screen
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,11 @@ class Table:
     keys: list[str] | None = None
     total: list[Any] | None = None
     note: str | None = None
+
+
+def _zh(names: Mapping[Any, str], value: Any) -> str:
+    """The Chinese label of a stored value (StrEnum keys compare equal to their str)."""
+    return names.get(value, str(value)) if value is not None else "—"
 
 
 def by(section: dict[str, Any], key: str) -> dict[str, int]:
@@ -117,15 +123,15 @@ def campaigns_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def children_table(children: list[dict[str, Any]], links: list[dict[int, str]]) -> Table:
-    rows = []
+    rows: list[list[Any]] = []
     for c in children:
         sub = c.get("subtree", c)
         s = by(sub, "by_status")
-        rows.append([c.get("name"), LEVEL_ZH.get(c.get("level"), c.get("level")),  # type: ignore[call-overload]
-                     UNION_KIND_ZH.get(c.get("kind"), c.get("kind")),  # type: ignore[call-overload]
+        rows.append([c.get("name"), _zh(LEVEL_ZH, c.get("level")),
+                     _zh(UNION_KIND_ZH, c.get("kind")),
                      members_of(sub), s.get("active", 0), s.get("retained", 0),
                      s.get("in_transit", 0), s.get("withdrawn", 0) + s.get("expelled", 0)])
-    total = ["合计", "", "", *(sum(r[i] for r in rows) for i in range(3, 8))]
+    total = ["合计", "", "", *(sum(int(r[i]) for r in rows) for i in range(3, 8))]
     headers = ["工会名称", "级别", "类型", "会员合计", "在册", "保留会籍", "接转中", "已退会/开除"]
     return Table("children", "下级工会", headers,
                  rows, {3, 4, 5, 6, 7}, links=links, keys=[c["union_code"] for c in children],
@@ -137,9 +143,9 @@ def roster_table(rows: list[dict[str, Any]], union_names: dict[str, str]) -> Tab
     out = []
     for r in rows:
         out.append([r.get("masked_name") or "***", r.get("masked_resident_id") or "***",
-                    STATUS_ZH.get(r["status"], r["status"]),  # type: ignore[call-overload]
-                    WORKER_GROUP_ZH.get(r["worker_group"], r["worker_group"]),  # type: ignore[call-overload]
-                    CHANNEL_ZH.get(r["channel"], r["channel"]),  # type: ignore[call-overload]
+                    _zh(STATUS_ZH, r["status"]),
+                    _zh(WORKER_GROUP_ZH, r["worker_group"]),
+                    _zh(CHANNEL_ZH, r["channel"]),
                     str(r.get("joined_on") or ""), str(r.get("since") or ""),
                     union_names.get(r["union_code"], r["union_code"])])
     return Table("roster", "会员名册（个人信息已脱敏）",
@@ -153,7 +159,7 @@ def platforms_table(rows: list[dict[str, Any]]) -> Table:
     for r in rows:
         indent = "　" * r["depth"] + ("└ " if r["depth"] else "")
         union = r.get("union_name") if r.get("union_code") else None
-        out.append([indent + r["name"], EMPLOYER_KIND_ZH.get(r["kind"], r["kind"]),  # type: ignore[call-overload]
+        out.append([indent + r["name"], _zh(EMPLOYER_KIND_ZH, r["kind"]),
                     r["region_code"], "已建会" if union else "未建会", union or "—",
                     r.get("members"), r.get("subtree_members")])
     built = sum(1 for r in rows if r.get("union_code"))
