@@ -22,6 +22,7 @@ from api.pages.tables import (
     transit_table,
     trend_table,
 )
+from domain.errors import LedgerError
 from domain.values.region import region_covers
 from projections.reports import Reports
 
@@ -98,7 +99,23 @@ class Report:
         return transit_table(summary, self.overdue_days)
 
     def campaigns(self) -> Table:
-        return campaigns_table(self.reports.campaign_joins(self.code, as_of=self.on))
+        rows = self.reports.campaign_joins(self.code, as_of=self.on)
+        for r in rows:
+            r.update(self._campaign(r["campaign_id"]))
+        return campaigns_table(rows)
+
+    def _campaign(self, campaign_id: str) -> dict[str, Any]:
+        """Name and total target of a Campaign aggregate, when the ledger has one; the target is
+        shown only where the subtree holds the whole campaign (its organiser or above)."""
+        ledger = self.viewer.ctx.runtime.ledger
+        try:
+            c = ledger.get_campaign(campaign_id)
+        except (AttributeError, LedgerError):  # no Campaign aggregate (yet) for this id
+            return {}
+        organiser = c.organiser_code
+        whole = organiser == self.code or self.code in self.viewer.ctx.reads.ancestor_codes(
+            organiser)
+        return {"name": c.name, "target": sum(c.targets.values()) if whole else None}
 
     # -- drill-down --------------------------------------------------------------------
 

@@ -114,12 +114,19 @@ def transit_table(summary: dict[str, dict[str, int]], overdue_days: int) -> Tabl
 
 
 def campaigns_table(rows: list[dict[str, Any]]) -> Table:
-    headers = ["行动编号", "入会人数", "首次入会月份", "最近入会月份"]
-    return Table("campaigns", "入会集中行动进展", headers,
-                 [[r["campaign_id"], r["joined"], r["first"], r["last"]] for r in rows], {1},
+    headers = ["行动编号", "行动名称", "入会人数", "目标人数", "完成率", "首次入会月份",
+               "最近入会月份"]
+    out = []
+    for r in rows:
+        target = r.get("target")
+        done = f"{r['joined'] / target:.1%}" if target else "—"
+        out.append([r["campaign_id"], r.get("name") or "—", r["joined"], target, done,
+                    r["first"], r["last"]])
+    with_target = [r["target"] for r in rows if r.get("target")]
+    return Table("campaigns", "入会集中行动进展", headers, out, {2, 3},
                  keys=[r["campaign_id"] for r in rows],
-                 total=["合计", sum(r["joined"] for r in rows), "", ""],
-                 note="尚无行动目标数据：统计带行动编号的入会记录（按入会时所在工会计入）。")
+                 total=["合计", "", sum(r["joined"] for r in rows), sum(with_target), "", "", ""],
+                 note="按入会时所在工会计入；目标人数仅在本级为行动组织单位或其上级时显示。")
 
 
 def children_table(children: list[dict[str, Any]], links: list[dict[int, str]]) -> Table:
