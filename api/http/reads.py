@@ -66,7 +66,10 @@ class ReadSide:
         return union_dict(self.ledger.get_union(code, field="code"))
 
     def ancestor_codes(self, code: str) -> list[str]:
-        if self.store is not None and self.store.union(code) is not None:
+        """For scope checks: the store's closure table when it is current, else the ledger's
+        aggregates (authoritative), so a just-moved union is never judged by its old parent."""
+        if (self.store is not None and self.store.position() >= self.position()
+                and self.store.union(code) is not None):
             return [a["code"] for a in self.store.ancestors(code)]
         try:
             return [u.code for u in self.ledger.ancestors(code)]
