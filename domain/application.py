@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain.application_commands import ApplicationCommands
+from domain.campaign_commands import CampaignCommands
 from domain.employer import Employer, employer_id
 from domain.errors import ConflictError, NotFoundError, ValidationError
 from domain.members import MembershipCommands
@@ -51,7 +52,8 @@ class CommandResult:
     position: int
 
 
-class Ledger(StructureCommands, MembershipCommands, ApplicationCommands, Application[UUID]):
+class Ledger(StructureCommands, MembershipCommands, ApplicationCommands, CampaignCommands,
+             Application[UUID]):
     name = "ledger"
     snapshotting_intervals = {Membership: 50, Union: 50}
 

@@ -78,6 +78,7 @@ class JoinLookups:
         self._employers: dict[tuple[str, str], EmployerInfo] = {}
         # memberships already read (None: known absent); also lets callers explain refusals
         self.loaded: dict[UUID, Any] = dict(known or {})
+        self._registry: list[Any] = []  # the campaign registry, read once (may be None)
 
     def union(self, code: str, field: str = "union_code") -> Union:
         key = (code, field)
@@ -92,6 +93,13 @@ class JoinLookups:
         if key not in self._employers:
             self._employers[key] = self.ledger.get_employer(code, field=field).info()
         return self._employers[key]
+
+    def campaigns(self) -> Any:
+        if not self._registry:
+            from domain.campaign import REGISTRY_ID
+
+            self._registry.append(self.ledger._exists(REGISTRY_ID))
+        return self._registry[0]
 
     def existing(self, mid: UUID) -> Any:
         if mid not in self.loaded:
@@ -150,9 +158,10 @@ class JoinCommands:
                     field="override_by", rule=rule,
                 )
             basis_text = f"override {over.code}: {_reason(req.override_reason, 'override_reason')}"
+        campaign = self.campaign_for(req.campaign_id, union, eff, look.campaigns())
         fields: dict[str, Any] = dict(
             union_id=union.code, worker_group=wg.value, channel=ch.value,
-            employment=situation.as_dict(), basis=basis_text, campaign_id=req.campaign_id,
+            employment=situation.as_dict(), basis=basis_text, campaign_id=campaign,
             effective_on=eff, recorded_by=req.recorded_by, reason=None,
         )
         personal = self.vault.seal(str(mid), details) if seal else ""
