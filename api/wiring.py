@@ -89,3 +89,15 @@ def build_runtime(
     )
     closers.append(ledger.close)
     return Runtime(settings, ledger, identity, vault, keys, pool, closers)
+
+
+def build_read_side(runtime: Runtime, *, start_runner: bool, external_runner: bool = False
+                    ) -> tuple[Any, Any]:
+    """The projections' (ReadStore, Runner) on this runtime's database, closed with it; the
+    store also becomes the ledger's MemberIndex, so R8 reads held members from the projection."""
+    from projections import open_read_side
+
+    store, runner = open_read_side(runtime, start_runner=start_runner,
+                                   external_runner=external_runner)
+    runtime.ledger.member_index = store
+    return store, runner

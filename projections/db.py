@@ -28,6 +28,7 @@ TS_COLS = frozenset({"updated_at", "recorded_at", "last_event_at"})
 #: errors after which a runner reconnects and resumes from its tracking rows
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError,
+    sqlite3.ProgrammingError,  # "Cannot operate on a closed database"
 )
 
 

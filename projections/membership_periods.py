@@ -26,7 +26,7 @@ DDL = """CREATE TABLE IF NOT EXISTS @membership_periods (
 
 
 def _date(v: Any) -> date:
-    return date.fromisoformat(v) if isinstance(v, str) else v  # type: ignore[no-any-return]
+    return date.fromisoformat(v) if isinstance(v, str) else v
 
 
 class MembershipPeriods(View):

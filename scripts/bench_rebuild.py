@@ -118,7 +118,7 @@ def main() -> None:
             generate(settings, args.members, args.transfer_share)
             n_read, t_read = timed("(a) read + decode", lambda: read_decode(settings,
                                                                              args.batch_size))
-            n_rb, t_rb = timed("(b) full rebuild (5 views)", lambda: rebuild(settings,
+            n_rb, t_rb = timed("(b) full rebuild (all views)", lambda: rebuild(settings,
                                                                              args.batch_size))
             print(f"rebuild / baseline time ratio: {t_rb / t_read:.2f}"
                   f" ({args.database}, batch {args.batch_size})")

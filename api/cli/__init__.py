@@ -17,6 +17,7 @@ from api.cli import audit_history  # noqa: E402,F401
 from api.cli import demo_cmd  # noqa: E402,F401
 from api.cli import importer  # noqa: E402,F401
 from api.cli import member, member_show  # noqa: E402,F401
+from api.cli import project  # noqa: E402,F401
 from api.cli import serve, token  # noqa: E402,F401
 from api.cli import union_cmd  # noqa: E402,F401
 

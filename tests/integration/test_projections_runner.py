@@ -1,0 +1,137 @@
+"""The runner survives failures: a fault mid-batch, a runner process killed with SIGKILL, and a
+dropped database connection; afterwards nothing is counted twice and nothing is skipped."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+from typing import Any
+
+import psycopg
+import pytest
+
+from api.wiring import Runtime
+from projections import ReadStore, Runner, open_read_side
+from projections.db import APP_NAME
+from projections.membership_counts import MembershipCounts
+from tests.builders import build_tree, join_request, person
+from tests.integration.projections_support import (  # noqa: F401 - fixture
+    assert_views_match_aggregates,
+    read_side,
+)
+
+Side = tuple[ReadStore, Runner]
+
+
+def _members(runtime: Runtime, n: int, seed: int = 0) -> list[str]:
+    tree = build_tree(runtime.ledger)
+    rng = random.Random(seed)
+    runtime.ledger.join_many([join_request(person(rng), tree.township) for _ in range(n)])
+    return [tree.township, tree.acftu]
+
+
+def test_a_fault_mid_batch_rolls_the_view_back_and_a_restart_counts_nothing_twice(
+    runtime: Runtime, read_side: Side, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    store, runner = read_side
+    township, acftu = _members(runtime, 40)
+    runner.batch_size = 7
+    calls = {"n": 0}
+    real_apply = MembershipCounts.apply
+
+    def faulty(self: MembershipCounts, tx: Any, items: Any) -> None:
+        real_apply(self, tx, items)  # rows written, then the batch fails before commit
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(MembershipCounts, "apply", faulty)
+    with pytest.raises(RuntimeError, match="injected fault"):
+        runner.catch_up()
+    positions = store.positions()
+    assert positions["membership_counts"] < positions["union_tree"]  # stopped mid-stream
+    partial = store.counts(acftu)["subtree"]["total"]
+    assert 0 < partial < 40
+
+    monkeypatch.setattr(MembershipCounts, "apply", real_apply)  # the process restarts
+    runner.reconnect()
+    runner.catch_up()
+    assert store.counts(acftu)["subtree"]["total"] == 40
+    assert store.counts(township)["self"]["by_status"]["active"] == 40
+    assert_views_match_aggregates(runtime, store)
+    assert runner.check() == []
+
+
+def _cli_env(runtime: Runtime) -> tuple[list[str], dict[str, str]]:
+    s = runtime.settings
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if s.is_postgres:
+        env.update(UNION_LEDGER_SECRET_KEY=s.secret_key or "", UNION_LEDGER_MASTER_KEY=
+                   s.master_key or "", UNION_LEDGER_TOKEN_SECRET=s.token_secret or "")
+        return ["--database-url", s.database_url or ""], env
+    return ["--data-dir", str(s.data_dir)], env
+
+
+def test_a_runner_process_killed_mid_stream_resumes_where_its_views_committed(
+    runtime: Runtime, read_side: Side,  # noqa: F811
+) -> None:
+    store, runner = read_side
+    _, acftu = _members(runtime, 150, seed=3)
+    top = runtime.ledger.recorder.max_notification_id()
+    where, env = _cli_env(runtime)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from api.cli import main; main()", "project", "--follow",
+         "--batch-size", "5", "--throttle", "0.05", *where],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        # wait (bounded) until the process has committed some batches, then kill it hard
+        for _ in range(600):
+            if proc.poll() is not None or store.position() > 0:
+                break
+            threading.Event().wait(0.05)
+        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    killed_at = store.positions()
+    assert 0 < min(killed_at.values()) < top  # it died mid-stream
+
+    assert runner.catch_up() > 0  # a new runner resumes from each view's own tracking row
+    assert store.counts(acftu)["subtree"]["total"] == 150
+    assert_views_match_aggregates(runtime, store)
+    assert runner.check() == []
+
+
+def _drop_projection_connections(runtime: Runtime, runner: Runner) -> None:
+    if runtime.settings.is_postgres:
+        with psycopg.connect(runtime.settings.postgres_conninfo(), autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE application_name=%s AND datname=current_database()",
+                         (APP_NAME,))
+    else:  # SQLite has no server: the nearest thing is the connection closing under us
+        runner.db.conn.close()
+
+
+def test_the_follower_reconnects_after_its_database_connection_is_dropped(
+    runtime: Runtime,
+) -> None:
+    store, runner = open_read_side(runtime, start_runner=True, poll_interval=0.05)
+    try:
+        tree = build_tree(runtime.ledger)
+        first = runtime.ledger.join(join_request(person(random.Random(1)), tree.township))
+        assert store.wait_for(first.position, timeout=10)
+
+        _drop_projection_connections(runtime, runner)
+        second = runtime.ledger.join(join_request(person(random.Random(2)), tree.township))
+        assert store.wait_for(second.position, timeout=15)
+        assert runner.reconnects >= 1 and runner.errors >= 1
+        assert store.member(second.id) is not None
+        assert store.counts(tree.township)["self"]["total"] == 2
+    finally:
+        store.close()
