@@ -1,9 +1,9 @@
 """Where a union's roster changes come from: the membership_periods read model narrows the scan
 to the members that ever had a period at the union, else every membership event is replayed.
-
-Either way the changes come from the events (actor, reason, recorded time); the read model
-only picks whose events to read: O(events of those members) instead of O(all member events).
 """
+
+# Either way the changes come from the events (actor, reason, recorded time): the read model
+# only picks whose events to read, O(events of those members) instead of O(all member events).
 
 from __future__ import annotations
 
