@@ -114,17 +114,22 @@ def test_a_rejection_needs_a_reason_shows_it_to_the_applicant_and_ends_the_appli
     assert info.value.code == "application.cannot_approve"
 
 
-@pytest.mark.parametrize(("change", "code"), [
+BAD_CONSENTS = [
     ({"consent_text": ""}, "consent.text_required"),
     ({"given_by": "union"}, "consent.given_by"),
     ({"given_by": "platform"}, "consent.platform_required"),
     ({"consented_at": "2027-01-01"}, "consent.consented_at_future"),
     ({"consented_at": "yesterday"}, "consent.consented_at_format"),
-])
-def test_an_application_without_a_valid_consent_record_is_refused(runtime, tree, change, code):
-    with pytest.raises(ValidationError) as info:
-        submit(runtime, tree.township, person(random.Random(6)), consent=WORKER | change)
-    assert info.value.code == code and info.value.field.startswith("consent.")
+]
+
+
+def test_an_application_without_a_valid_consent_record_is_refused(runtime, tree):
+    before = top(runtime)
+    for change, code in BAD_CONSENTS:  # one database for all cases keeps the suite fast
+        with pytest.raises(ValidationError) as info:
+            submit(runtime, tree.township, person(random.Random(6)), consent=WORKER | change)
+        assert (info.value.code, info.value.field.startswith("consent.")) == (code, True)
+    assert top(runtime) == before
 
 
 def test_only_a_platform_enterprise_may_submit_for_a_worker(runtime, tree):

@@ -77,17 +77,20 @@ def test_a_closed_campaign_no_longer_attracts_joins(runtime, tree):
     assert info.value.code == "campaign.closed"
 
 
-@pytest.mark.parametrize(("change", "code"), [
+BAD_TERMS = [
     ({"cid": "x"}, "campaign.id_format"),
     ({"start": "2026-12-01", "end": "2026-11-01"}, "campaign.period"),
     ({"targets": {"courier": -1}}, "campaign.target"),
     ({"targets": {"astronaut": 1}}, "invalid_choice"),
     ({"region": "35020X"}, "region_code.format"),
-])
-def test_a_campaign_with_bad_terms_is_refused(runtime, tree, change, code):
-    with pytest.raises(ValidationError) as info:
-        launch(runtime, tree, **change)
-    assert info.value.code == code
+]
+
+
+def test_a_campaign_with_bad_terms_is_refused(runtime, tree):
+    for change, code in BAD_TERMS:  # one database for all cases keeps the suite fast
+        with pytest.raises(ValidationError) as info:
+            launch(runtime, tree, **change)
+        assert info.value.code == code, change
 
 
 def test_a_campaign_id_is_used_once(runtime, tree):
