@@ -126,3 +126,25 @@ def test_every_exported_table_is_a_valid_xlsx_with_chinese_headers_and_the_page_
             assert exported["在册"] == page.tables["status"]["active"][0]
             assert rows[7][1] == page.kpis["holding"]
     assert client.get("/dashboard/export/nope.xlsx").status_code == 404
+
+
+def test_campaign_progress_shows_joins_against_the_target_at_the_organiser_only(
+        client: TestClient, runtime: Runtime, tree: Tree) -> None:
+    runtime.ledger.launch_campaign(
+        campaign_id="SM-2025", name="思明区2025年新就业形态劳动者入会集中行动",
+        organiser_code=tree.county, region_code="350203", period_from="2025-01-01",
+        period_to="2025-12-31", targets={"courier": 10, "food_delivery_rider": 10},
+        recorded_by="official-1", effective_on="2024-12-01")
+    wait_for_read_side(client, record_history(runtime, tree).position)
+    sign_in(client, runtime, "union_official", tree.city)
+    county = client.get(f"/dashboard/unions/{tree.county}")
+    assert "思明区2025年新就业形态劳动者入会集中行动" in county.text
+    # the 12 joins in 2025 inside 思明区 (湖里区's township is outside the campaign's region)
+    assert Numbers(county.text).tables["campaigns"]["SM-2025"] == [12, 20]
+    assert "60.0%" in county.text
+    township = Numbers(client.get(f"/dashboard/unions/{tree.township}").text)
+    # township and its village: below the organiser, so no target is shown
+    assert township.tables["campaigns"]["SM-2025"] == [10]
+    before = Numbers(client.get(f"/dashboard/unions/{tree.county}",
+                                params={"as_of": "2025-02-28"}).text)
+    assert before.tables["campaigns"]["SM-2025"] == [4, 20]  # joins on Jan 5 and Feb 5
