@@ -128,3 +128,8 @@ def test_children_health_readiness_and_metrics(client, auth, tree):
     assert "union_ledger_http_request_seconds_bucket" in metrics.text
     assert 'route="/unions/{code}/children"' in metrics.text
     assert "union_ledger_projection_lag_events" in metrics.text
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    join = spec["paths"]["/memberships"]["post"]
+    assert join["summary"] and "422" in join["responses"] and "409" in join["responses"]
+    assert spec["components"]["schemas"]["JoinRequest"]["examples"]
