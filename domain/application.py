@@ -133,9 +133,22 @@ class Ledger(StructureCommands, MembershipCommands, ApplicationCommands, Campaig
         agg = self._exists(self.identity.membership_id(rid.number))
         return agg if isinstance(agg, Membership) else None
 
-    def effective(self, value: date | str | None, field: str = "effective_on") -> date:
+    def effective(
+        self, value: date | str | None, field: str = "effective_on", *,
+        not_before: date | None = None,
+    ) -> date:
+        """The business date of a command (today by default). `not_before` is the date of the
+        membership's last status change: a history dated out of order breaks as-of rosters."""
         today = self.today()
-        return today if value is None else parse_effective_date(value, today=today, field=field)
+        eff = today if value is None else parse_effective_date(value, today=today, field=field)
+        if not_before is not None and eff < not_before:
+            raise ValidationError(
+                f"{field}：日期不能早于会籍上一次变动的日期（{not_before.isoformat()}）",
+                message_en=f"{field}: may not be before the last change ({not_before})",
+                code="date.before_last_change", field=field, rule="chronology",
+                details={"not_before": not_before.isoformat()},
+            )
+        return eff
 
     def check_version(self, agg: Aggregate, expected_version: int | None) -> None:
         if expected_version is not None and agg.version != expected_version:

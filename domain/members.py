@@ -41,7 +41,7 @@ class MembershipCommands(JoinCommands):
             )
         m.trigger_event(
             Membership.TransferredOut, from_union_id=m.union_id, destination_union_id=dest.code,
-            reason=_reason(reason), effective_on=self.effective(effective_on),
+            reason=_reason(reason), effective_on=self.effective(effective_on, not_before=m.since),
             recorded_by=recorded_by,
         )
         return self._result(m, self._save(m))
@@ -69,7 +69,7 @@ class MembershipCommands(JoinCommands):
             )
         m.trigger_event(
             Membership.TransferredIn, union_id=code, from_union_id=m.union_id, reason=None,
-            effective_on=self.effective(effective_on), recorded_by=recorded_by,
+            effective_on=self.effective(effective_on, not_before=m.since), recorded_by=recorded_by,
         )
         return self._result(m, self._save(m))
 
@@ -83,7 +83,7 @@ class MembershipCommands(JoinCommands):
         m.trigger_event(
             Membership.TransferCancelled, union_id=m.union_id,
             destination_union_id=m.destination_union_id, reason=_reason(reason),
-            effective_on=self.effective(effective_on), recorded_by=recorded_by,
+            effective_on=self.effective(effective_on, not_before=m.since), recorded_by=recorded_by,
         )
         return self._result(m, self._save(m))
 
@@ -97,7 +97,8 @@ class MembershipCommands(JoinCommands):
         self.check_version(m, expected_version)
         getattr(m, check)()
         m.trigger_event(
-            event, effective_on=self.effective(effective_on), recorded_by=recorded_by, **fields
+            event, effective_on=self.effective(effective_on, not_before=m.since),
+            recorded_by=recorded_by, **fields
         )
         return self._result(m, self._save(m))
 
@@ -132,7 +133,8 @@ class MembershipCommands(JoinCommands):
         self.check_version(m, expected_version)
         m.check_end("办理退会", "withdraw")
         m.trigger_event(Membership.Withdrew, automatic=automatic, reason=reason,
-                        effective_on=self.effective(effective_on), recorded_by=recorded_by)
+                        effective_on=self.effective(effective_on, not_before=m.since),
+                        recorded_by=recorded_by)
         return self._result(m, self._save(m))
 
     def expel(
@@ -144,7 +146,8 @@ class MembershipCommands(JoinCommands):
         self.check_version(m, expected_version)
         m.check_end("开除会籍", "expel")
         m.trigger_event(Membership.Expelled, reason=why,
-                        effective_on=self.effective(effective_on), recorded_by=recorded_by)
+                        effective_on=self.effective(effective_on, not_before=m.since),
+                        recorded_by=recorded_by)
         return self._result(m, self._save(m))
 
     def delegate_management(
@@ -168,7 +171,8 @@ class MembershipCommands(JoinCommands):
                 code="delegate.not_using_unit", field="to_union_code", rule="R4",
             )
         m.trigger_event(Membership.ManagementDelegated, to_union_id=target.code, reason=reason,
-                        effective_on=self.effective(effective_on), recorded_by=recorded_by)
+                        effective_on=self.effective(effective_on, not_before=m.since),
+                        recorded_by=recorded_by)
         return self._result(m, self._save(m))
 
     def change_employment(

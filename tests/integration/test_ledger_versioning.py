@@ -61,13 +61,6 @@ def test_a_stored_v1_joined_event_is_read_back_with_campaign_id_none(runtime):
     assert [type(e).__name__ for e in ledger.history(mid)] == ["Joined", "TransferredOut"]
 
 
-def test_a_new_joined_event_records_its_campaign(runtime):
-    tree = build_tree(runtime.ledger)
-    req = replace(join_request(person(random.Random(62)), tree.village), campaign_id="2026-春季")
-    mid = runtime.ledger.join(req).id
-    assert runtime.ledger.history(mid)[0].campaign_id == "2026-春季"
-
-
 def test_a_membership_with_many_events_reloads_from_a_snapshot_and_later_events(runtime):
     ledger = runtime.ledger
     tree = build_tree(ledger)

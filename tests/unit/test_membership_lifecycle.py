@@ -30,7 +30,8 @@ def tree(ledger):
 
 @pytest.fixture
 def member(ledger, tree):
-    return ledger.join(join_request(person(random.Random(21)), tree.village)).id
+    return ledger.join(join_request(person(random.Random(21)), tree.village,
+                                    effective_on="2025-01-01")).id
 
 
 def out(ledger, mid, dest, reason="劳动关系变更", **kw):
@@ -215,3 +216,25 @@ def test_an_ended_membership_keeps_its_whole_history(ledger, tree, member):
     names = [type(e).__name__ for e in ledger.history(member)]
     assert names == ["Joined", "TransferredOut", "TransferredIn", "Withdrew"]
     assert [e.originator_version for e in ledger.history(member)] == [1, 2, 3, 4]
+
+
+# -- chronology: a history dated out of order would break as-of rosters -------------------------
+
+
+def test_a_change_dated_before_the_last_status_change_is_refused(ledger, tree):
+    member = ledger.join(join_request(person(random.Random(25)), tree.village,
+                                      effective_on="2025-01-01")).id
+    e = refused(ledger, ValidationError, out, ledger, member, tree.township2,
+                effective_on="2024-12-31")
+    assert e.code == "date.before_last_change"
+    out(ledger, member, tree.township2, effective_on="2026-10-01")
+    e = refused(ledger, ValidationError, ledger.transfer_in, member, union_code=tree.township2,
+                recorded_by="o", effective_on="2026-09-30")
+    assert (e.code, e.field, e.details) == (
+        "date.before_last_change", "effective_on", {"not_before": "2026-10-01"})
+    ledger.transfer_in(member, union_code=tree.township2, recorded_by="o",
+                       effective_on="2026-10-01")
+    e = refused(ledger, ValidationError, ledger.withdraw, member, recorded_by="o",
+                effective_on="2026-01-01")
+    assert e.code == "date.before_last_change"
+
