@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain.application_commands import ApplicationCommands
+from domain.auto_transfers import AutoTransferCommands
 from domain.campaign_commands import CampaignCommands
 from domain.employer import Employer, employer_id
 from domain.errors import ConflictError, NotFoundError, ValidationError
@@ -53,7 +54,7 @@ class CommandResult:
 
 
 class Ledger(StructureCommands, MembershipCommands, ApplicationCommands, CampaignCommands,
-             Application[UUID]):
+             AutoTransferCommands, Application[UUID]):
     name = "ledger"
     snapshotting_intervals = {Membership: 50, Union: 50}
 

@@ -48,3 +48,39 @@ class ReplayMemberIndex:
             if m.holds and m.union_id == union_code:
                 out.append(mid)
         return out
+
+
+class EmployerMemberIndex(Protocol):
+    def employer_members(self, employer_code: str) -> list[UUID]:
+        """Ids of active memberships whose recorded employer or using unit is this employer."""
+        ...
+
+
+class ReplayEmployerMembers:
+    """EmployerMemberIndex by replaying every membership (small ledgers and tests): O(members)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def employer_members(self, employer_code: str) -> list[UUID]:
+        from eventsourcing.utils import get_topic
+
+        from domain.membership import Membership
+
+        ids: set[UUID] = set()
+        start = 1
+        while True:
+            page = self.ledger.recorder.select_notifications(
+                start, 1000, topics=[get_topic(Membership.Joined)])
+            ids.update(n.originator_id for n in page)  # type: ignore[misc]
+            if len(page) < 1000:
+                break
+            start = page[-1].id + 1
+        out = []
+        for mid in sorted(ids):
+            m = self.ledger.repository.get(mid)
+            e = m.employment
+            if m.status == "active" and employer_code in (e.get("employer_code"),
+                                                          e.get("using_unit_code")):
+                out.append(mid)
+        return out
