@@ -175,7 +175,7 @@ class ApplicationCommands:
         today = self.today()
         out = []
         for aid in ids:
-            a = self.repository.get(aid)
+            a: Any = self.repository.get(aid)
             if isinstance(a, JoinApplication) and a.status == SUBMITTED and a.union_code == code:
                 details = self.vault.open(a.subject, a.personal)
                 out.append(a.status_view() | {

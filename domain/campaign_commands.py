@@ -134,7 +134,7 @@ class CampaignCommands:
         while True:
             page = self.recorder.select_notifications(start, 1000, topics=[topic])
             for n in page:
-                ev = self.mapper.to_domain_event(n)
+                ev: Any = self.mapper.to_domain_event(n)
                 if getattr(ev, "campaign_id", None) != c.campaign_id:
                     continue
                 if ev.union_id not in regions:

@@ -6,7 +6,7 @@ tests and small ledgers. The API wires the projection-backed ones.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class ReplayEmployerMembers:
             start = page[-1].id + 1
         out = []
         for mid in sorted(ids):
-            m = self.ledger.repository.get(mid)
+            m: Any = self.ledger.repository.get(mid)
             e = m.employment
             if m.status == "active" and employer_code in (e.get("employer_code"),
                                                           e.get("using_unit_code")):
