@@ -63,6 +63,9 @@ def _context(settings: Settings, runtime: Runtime | None, read_side: Any,
         read_side, runner = open_projections(rt, start_runner)
     elif isinstance(read_side, tuple):
         read_side, runner = read_side
+    if read_side is not None and hasattr(read_side, "holding_members"):
+        # R8 (dissolve, close) finds the held members in the directory, not by replaying
+        rt.ledger.member_index = read_side
     db = ApiDatabase(rt)
     try:
         yield Context(runtime=rt, reads=ReadSide(rt.ledger, read_side, runner),

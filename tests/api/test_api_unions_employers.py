@@ -30,13 +30,17 @@ def test_a_township_official_establishes_a_village_union_and_manages_it(client, 
     renamed = client.post(f"/unions/{body['code']}/rename", json={"name": "新社区工会"},
                           headers=off)
     assert renamed.json()["version"] == 2
-    assert client.get(f"/unions/{body['code']}", headers=off).json()["name"] == "新社区工会"
+    at = {"min_position": renamed.json()["position"]}  # read-your-writes on the read side
+    assert client.get(f"/unions/{body['code']}", params=at,
+                      headers=off).json()["name"] == "新社区工会"
     moved = client.post(f"/unions/{body['code']}/reparent", headers=off,
                         json={"parent_code": tree.village, "reason": "调整隶属关系"})
     assert moved.status_code == 200
     gone = client.post(f"/unions/{body['code']}/dissolve", json={"reason": "合并"}, headers=off)
     assert gone.status_code == 200
-    assert client.get(f"/unions/{body['code']}", headers=off).json()["dissolved"] is True
+    at = {"min_position": gone.json()["position"]}
+    assert client.get(f"/unions/{body['code']}", params=at,
+                      headers=off).json()["dissolved"] is True
     again = client.post(f"/unions/{body['code']}/dissolve", json={"reason": "再次"}, headers=off)
     assert_problem(again, 422, "union.dissolved")
 
