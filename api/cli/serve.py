@@ -46,7 +46,7 @@ def demo_tokens(runtime: Runtime, days: float = 30) -> dict[str, str]:
     platform = next((e.code for e in employers if str(e.kind).startswith("platform")),
                     employers[0].code if employers else None)
     secret = runtime.keys["token_secret"]
-    cast = {
+    cast: dict[str, dict[str, Any]] = {
         "national_admin": dict(role="national_admin", scope=root),
         "province_official": dict(role="union_official", scope=by_level.get("province")),
         "township_official": dict(role="union_official", scope=by_level.get("township")),

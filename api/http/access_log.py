@@ -33,6 +33,8 @@ class AccessLog:
              unquote(purpose or "")[:200] or None))
 
     def page(self, *, member_id: str | None, after: int, limit: int) -> list[dict[str, Any]]:
+        where: str
+        params: list[object]
         where, params = "id > ?", [after]
         if member_id:
             where += " AND member_id = ?"

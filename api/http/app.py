@@ -50,7 +50,7 @@ def open_projections(runtime: Runtime, start_runner: bool) -> tuple[Any, Any]:
         from projections.store import open_read_side
     except ImportError:
         return None, None
-    return open_read_side(runtime, start_runner=start_runner)  # type: ignore[no-any-return]
+    return open_read_side(runtime, start_runner=start_runner)
 
 
 @contextmanager

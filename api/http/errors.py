@@ -109,7 +109,7 @@ def ledger_problem(request: Request, err: LedgerError) -> JSONResponse:
                    field=err.field, rule=err.rule, details=err.details or None, headers=headers)
 
 
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+def _field(loc: Any) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header"):
         parts = parts[1:]
@@ -137,7 +137,8 @@ def install(app: FastAPI) -> None:
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {400: "body.undecodable", 404: "route.not_found",
                 405: "method.not_allowed"}.get(exc.status_code, "http")
-        return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return problem(exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     def _crash(request: Request, exc: Exception) -> JSONResponse:

@@ -60,7 +60,7 @@ def joining_paths(body: JoiningPathRequest, ctx: Ctx, caller: Caller,
     for e in (employer, using):
         if e is not None and e.union_code:
             candidates.append(ledger.get_union(e.union_code).info())
-    names = {}
+    names: dict[str, str] = {}
     out = []
     for el in eligible_unions(situation, candidates, employer, using):
         names.setdefault(el.union_code, ctx.reads.union(el.union_code)["name"])

@@ -30,7 +30,7 @@ from domain.enums import Channel
 from domain.errors import AlreadyMemberError, ValidationError
 from domain.history import as_recorded
 from domain.joining import Situation
-from domain.members import JoinRequest as DomainJoin
+from domain.joins import JoinRequest as DomainJoin
 from domain.personal import PersonalDetails
 
 router = APIRouter(prefix="/memberships", tags=["memberships"], responses=PROBLEM_RESPONSES)
