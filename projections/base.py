@@ -50,9 +50,13 @@ class View(ABC):
     name: ClassVar[str]
     kinds: ClassVar[frozenset[str]]
     tables: ClassVar[tuple[str, ...]]
+    #: rows keyed by member (plus additive counters): a rebuild may split the members
+    #: over processes, each seeing its members' events and every union/employer event
+    partitioned: ClassVar[bool] = True
 
     def __init__(self, db: Db) -> None:
         self.db = db
+        self.reset()
 
     @abstractmethod
     def create(self, tx: Tx) -> None:
@@ -67,6 +71,9 @@ class View(ABC):
 
     def reset(self) -> None:  # noqa: B027 - optional hook
         """Forgets in-memory caches (after a failed batch or when another writer moved on)."""
+
+    def partition(self, part: int, parts: int) -> None:  # noqa: B027 - optional hook
+        """Prepares the view to see only members of partition `part` of `parts`."""
 
     def for_db(self, db: Db) -> View:
         """The same view (same vault and keys) writing to another namespace."""

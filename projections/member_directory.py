@@ -7,12 +7,14 @@ the sealed token (authorised readers open it with the vault). Erasure purges all
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
+from types import SimpleNamespace
 from typing import Any
 
 from domain.errors import LedgerError
 from domain.personal import ERASED, Identity, PersonalDataVault
 from domain.values.resident_id import mask_name, mask_resident_id
-from projections.base import Item, View, member_state, membership_items
+from projections.base import Item, View, member_state
 from projections.db import Db, Tx
 
 COLS = (
@@ -34,6 +36,38 @@ DDL = """CREATE TABLE IF NOT EXISTS @member_directory (
     resident_key TEXT, sex TEXT, birth_year INTEGER, personal TEXT, erased BOOLEAN NOT NULL,
     version INTEGER NOT NULL, position BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL)"""
 _SET = ", ".join(f"{c}=?" for c in COLS[1:])
+PURGED: dict[str, Any] = dict(masked_name=ERASED, masked_resident_id=ERASED, name_key=None,
+                              resident_key=None, sex=None, birth_year=None, personal=None)
+# directory column -> attribute of the stand-in (the aggregate's names where they differ)
+_ATTR = {"union_code": "union_id", "destination_union_code": "destination_union_id"}
+_NOT_STATE = frozenset(EMPLOYMENT)
+
+
+def _blank(member_id: str) -> SimpleNamespace:
+    s = member_state(member_id=member_id)
+    s.__dict__.update(dict.fromkeys(PERSONAL + ("campaign_id", "version", "position",
+                                                 "updated_at")))
+    return s
+
+
+def _from_row(row: tuple[Any, ...]) -> SimpleNamespace:
+    d = dict(zip(COLS, row, strict=True))
+    s = SimpleNamespace(**{_ATTR.get(c, c): v for c, v in d.items() if c not in _NOT_STATE})
+    s.employment = {k: d[k] for k in EMPLOYMENT}
+    s.erased = bool(s.erased)
+    return s
+
+
+_ROW = itemgetter(*(_ATTR.get(c, c) for c in COLS))
+
+
+def _to_row(s: SimpleNamespace) -> tuple[Any, ...]:
+    d = s.__dict__
+    d["status"] = str(d["status"])  # a StrEnum after `apply`: store its value
+    d.update(dict.fromkeys(EMPLOYMENT))
+    d.update(d["employment"])  # its keys are columns; none is a state attribute
+    return _ROW(d)  # type: ignore[no-any-return]
+
 _SELECT = f"SELECT {', '.join(COLS)} FROM @member_directory WHERE member_id {{in}}"
 _DECRYPTS = frozenset({"Membership.Joined", "Membership.DetailsCorrected"})
 
@@ -64,51 +98,32 @@ class MemberDirectory(View):
         tx.create_index("member_directory_nkey_idx", "member_directory", "name_key")
 
     def apply(self, tx: Tx, items: list[Item]) -> None:
-        mitems = [i for i in membership_items(items) if i.kind in self.kinds]
+        mitems = [i for i in items if i.kind in self.kinds]
         if not mitems:
             return
         ids = list(dict.fromkeys(i.member_id for i in mitems))
-        existing = {r[0]: dict(zip(COLS, r, strict=True)) for r in tx.all_in(_SELECT, ids)}
+        existing = {r[0]: _from_row(r) for r in tx.all_in(_SELECT, ids)}
         self._prefetch_keys(i.member_id for i in mitems if i.kind in _DECRYPTS)
-        rows: dict[str, dict[str, Any]] = {}
+        states: dict[str, SimpleNamespace] = {}
+        ts = self.db.ts
         for item in mitems:
-            mid = item.member_id
-            row = rows.get(mid)
-            if row is None:
-                row = rows[mid] = dict(existing.get(mid) or {"member_id": mid})
-            self._apply(row, item)
-        new = [tuple(r[c] for c in COLS) for m, r in rows.items() if m not in existing]
-        tx.insert("member_directory", COLS, new)
+            mid, ev, kind = item.member_id, item.event, item.kind
+            s = states.get(mid)
+            if s is None:
+                s = states[mid] = existing.get(mid) or _blank(mid)
+            ev.apply(s)  # the domain's own transition, on a stand-in for the aggregate
+            s.version, s.position = ev.originator_version, item.position
+            s.updated_at = ts(ev.timestamp)
+            if kind == "Membership.Joined":
+                s.campaign_id = ev.campaign_id
+            if kind == "Membership.PersonalDataErased":
+                s.__dict__.update(PURGED)
+            elif kind in _DECRYPTS and ev.personal:
+                s.__dict__.update(self._personal(mid, ev.personal))
+        rows = {m: _to_row(s) for m, s in states.items()}
+        tx.insert("member_directory", COLS, [r for m, r in rows.items() if m not in existing])
         tx.many(f"UPDATE @member_directory SET {_SET} WHERE member_id=?",
-                [tuple(r[c] for c in COLS[1:]) + (m,) for m, r in rows.items() if m in existing])
-
-    def _apply(self, row: dict[str, Any], item: Item) -> None:
-        ev = item.event
-        s = member_state(
-            status=row.get("status"), union_id=row.get("union_code"),
-            destination_union_id=row.get("destination_union_code"),
-            worker_group=row.get("worker_group"), channel=row.get("channel"),
-            employment={k: row.get(k) for k in EMPLOYMENT}, personal=row.get("personal"),
-            joined_on=row.get("joined_on"), since=row.get("since"),
-            delegated_to=row.get("delegated_to"), erased=bool(row.get("erased")),
-        )
-        ev.apply(s)
-        row.update(
-            union_code=s.union_id, destination_union_code=s.destination_union_id,
-            status=str(s.status), since=s.since, joined_on=s.joined_on,
-            worker_group=s.worker_group, channel=s.channel, delegated_to=s.delegated_to,
-            erased=bool(s.erased), version=ev.originator_version, position=item.position,
-            updated_at=self.db.ts(ev.timestamp),
-            **{k: s.employment.get(k) for k in EMPLOYMENT},
-        )
-        if item.kind == "Membership.Joined":
-            row["campaign_id"] = ev.campaign_id
-        if item.kind == "Membership.PersonalDataErased":
-            row.update(self._purged())
-        elif item.kind in _DECRYPTS and getattr(ev, "personal", None):
-            row.update(self._personal(item.member_id, ev.personal))
-        for k in PERSONAL:
-            row.setdefault(k, None)
+                [r[1:] + r[:1] for m, r in rows.items() if m in existing])
 
     def _prefetch_keys(self, subjects: Iterable[str]) -> None:
         """One keystore query per batch instead of one per member (rebuild speed)."""
@@ -119,18 +134,13 @@ class MemberDirectory(View):
             if found:
                 self.vault.ensure_keys(found)
 
-    @staticmethod
-    def _purged() -> dict[str, Any]:
-        return dict(masked_name=ERASED, masked_resident_id=ERASED, name_key=None,
-                    resident_key=None, sex=None, birth_year=None, personal=None)
-
     def _personal(self, member_id: str, token: str) -> dict[str, Any]:
         try:
             details = self.vault.open(member_id, token)
         except LedgerError:  # sealed under a key that no longer exists
             details = None
         if details is None:
-            return self._purged() | {"personal": token}
+            return PURGED | {"personal": token}
         rid = details.resident_id
         return dict(
             masked_name=mask_name(details.name), masked_resident_id=mask_resident_id(rid),

@@ -7,6 +7,7 @@ chain: O(tree depth), never a scan. `Reparented` moves the union's subtree total
 from __future__ import annotations
 
 from collections import defaultdict
+from types import SimpleNamespace
 from typing import Any
 
 from projections.base import Item, View, member_state, membership_items
@@ -44,12 +45,22 @@ class MembershipCounts(View):
             tx.run(stmt)
         tx.create_index("mc_unions_agg_idx", "mc_unions", "agg_id", unique=True)
 
+    #: partitioned rebuild: this process's own contributions (other processes add theirs to
+    #: the same counters), and whether it writes the tree rows every process shares
+    local: dict[Cell, int] | None = None
+    shared_writes = True
+
+    def partition(self, part: int, parts: int) -> None:
+        self.local = {}
+        self.shared_writes = part == 0
+
     def reset(self) -> None:
         self._parents: dict[str, str | None] | None = None
         self._by_id: dict[str, str] = {}
+        self._chains: dict[str, list[str]] = {}
 
     def _tree(self, tx: Tx) -> dict[str, str | None]:
-        if getattr(self, "_parents", None) is None:
+        if self._parents is None:
             rows = tx.all("SELECT code, agg_id, parent_code FROM @mc_unions")
             self._parents = {c: p for c, _, p in rows}
             self._by_id = {a: c for c, a, _ in rows}
@@ -70,9 +81,10 @@ class MembershipCounts(View):
             return
         parents = self._tree(tx)
         ids = list(dict.fromkeys(i.member_id for i in membership_items(items)))
-        existing = {r[0]: dict(zip(MEMBER_COLS, r, strict=True)) for r in tx.all_in(
+        existing = {r[0]: member_state(union_id=r[1], destination_union_id=r[2], status=r[3],
+                                       worker_group=r[4], channel=r[5]) for r in tx.all_in(
             f"SELECT {', '.join(MEMBER_COLS)} FROM @mc_members WHERE member_id {{in}}", ids)}
-        members: dict[str, dict[str, Any]] = {}
+        members: dict[str, SimpleNamespace] = {}
         delta: dict[Cell, int] = defaultdict(int)
         try:
             for item in items:
@@ -80,39 +92,39 @@ class MembershipCounts(View):
                     ev = item.event
                     parents[ev.code] = ev.parent_code
                     self._by_id[str(ev.originator_id)] = ev.code
-                    tx.run("INSERT INTO @mc_unions (code, agg_id, parent_code) VALUES (?,?,?)",
-                           (ev.code, str(ev.originator_id), ev.parent_code))
+                    self._chains.clear()
+                    if self.shared_writes:
+                        tx.run("INSERT INTO @mc_unions (code, agg_id, parent_code)"
+                               " VALUES (?,?,?)", (ev.code, str(ev.originator_id), ev.parent_code))
                 elif item.kind == "Union.Reparented":
                     self._reparent(tx, parents, item, delta)
                 else:
                     mid = item.member_id
                     m = members.get(mid)
                     if m is None:
-                        m = members[mid] = dict(existing.get(mid) or {"member_id": mid})
+                        m = members[mid] = existing.get(mid) or member_state()
                     self._move(parents, m, item, delta)
         except BaseException:
             self.reset()  # the tree cache was mutated ahead of a rolled-back transaction
             raise
         self._write(tx, delta, members, existing)
 
-    def _move(self, parents: dict[str, str | None], m: dict[str, Any], item: Item,
+    def _move(self, parents: dict[str, str | None], m: SimpleNamespace, item: Item,
               delta: dict[Cell, int]) -> None:
-        before = _cell(m)
-        s = member_state(status=m.get("status"), union_id=m.get("union_code"),
-                         destination_union_id=m.get("destination_union_code"),
-                         worker_group=m.get("worker_group"), channel=m.get("channel"))
-        item.event.apply(s)
-        m.update(union_code=s.union_id, destination_union_code=s.destination_union_id,
-                 status=str(s.status), worker_group=s.worker_group, channel=s.channel)
-        after = _cell(m)
+        before = (m.union_id, m.status, m.worker_group, m.channel)
+        item.event.apply(m)  # the domain's own transition, on a stand-in for the aggregate
+        m.status = str(m.status)
+        after = (m.union_id, m.status, m.worker_group, m.channel)
         if before == after:
             return
-        for cell, sign in ((before, -1), (after, +1)):
-            if cell is None:
+        for (union, *rest), sign in ((before, -1), (after, +1)):
+            if union is None:
                 continue
-            union, rest = cell[0], cell[1:]
             delta[(union, "self", *rest)] += sign
-            for code in self.chain(parents, union):
+            chain = self._chains.get(union)
+            if chain is None:
+                chain = self._chains[union] = self.chain(parents, union)
+            for code in chain:
                 delta[(code, "subtree", *rest)] += sign
 
     def _reparent(self, tx: Tx, parents: dict[str, str | None], item: Item,
@@ -122,9 +134,13 @@ class MembershipCounts(View):
         if code is None:
             return
         totals: dict[tuple[str, str, str], int] = defaultdict(int)
-        for st, wg, ch, n in tx.all("SELECT status, worker_group, channel, n FROM"
-                                    " @membership_counts WHERE union_code=? AND scope='subtree'",
-                                    (code,)):
+        if self.local is not None:  # only this partition's members move with it here
+            rows = [(*cell[2:], n) for cell, n in self.local.items()
+                    if cell[:2] == (code, "subtree")]
+        else:
+            rows = tx.all("SELECT status, worker_group, channel, n FROM @membership_counts"
+                          " WHERE union_code=? AND scope='subtree'", (code,))
+        for st, wg, ch, n in rows:
             totals[(st, wg, ch)] += int(n)
         for (u, scope, st, wg, ch), n in delta.items():
             if u == code and scope == "subtree":
@@ -137,26 +153,27 @@ class MembershipCounts(View):
             for a in new:
                 delta[(a, "subtree", *rest)] += n
         parents[code] = item.event.parent_code
-        tx.run("UPDATE @mc_unions SET parent_code=? WHERE code=?", (item.event.parent_code, code))
+        self._chains.clear()
+        if self.shared_writes:
+            tx.run("UPDATE @mc_unions SET parent_code=? WHERE code=?",
+                   (item.event.parent_code, code))
 
-    def _write(self, tx: Tx, delta: dict[Cell, int], members: dict[str, dict[str, Any]],
+    def _write(self, tx: Tx, delta: dict[Cell, int], members: dict[str, SimpleNamespace],
                existing: dict[str, Any]) -> None:
-        changed = [(*cell, n) for cell, n in delta.items() if n]
+        # sorted: concurrent partitions then lock the counter rows in one order (no deadlock)
+        changed = sorted((*cell, n) for cell, n in delta.items() if n)
+        if self.local is not None:
+            for cell, n in delta.items():
+                self.local[cell] = self.local.get(cell, 0) + n
         tx.many("INSERT INTO @membership_counts AS c (union_code, scope, status, worker_group,"
                 " channel, n) VALUES (?,?,?,?,?,?) ON CONFLICT (union_code, scope, status,"
                 " worker_group, channel) DO UPDATE SET n = c.n + excluded.n", changed)
         # Empty cells are deleted so that live and rebuilt tables compare equal row for row.
         tx.many("DELETE FROM @membership_counts WHERE union_code=? AND scope=? AND status=?"
                 " AND worker_group=? AND channel=? AND n=0", [c[:5] for c in changed])
-        tx.insert("mc_members", MEMBER_COLS, [tuple(m[c] for c in MEMBER_COLS)
-                                              for k, m in members.items() if k not in existing])
+        rows = {k: (k, m.union_id, m.destination_union_id, m.status, m.worker_group, m.channel)
+                for k, m in members.items()}
+        tx.insert("mc_members", MEMBER_COLS, [r for k, r in rows.items() if k not in existing])
         tx.many("UPDATE @mc_members SET union_code=?, destination_union_code=?, status=?,"
                 " worker_group=?, channel=? WHERE member_id=?",
-                [tuple(m[c] for c in MEMBER_COLS[1:]) + (k,)
-                 for k, m in members.items() if k in existing])
-
-
-def _cell(m: dict[str, Any]) -> tuple[str, str, str, str] | None:
-    if m.get("status") is None:
-        return None
-    return (m["union_code"], m["status"], m["worker_group"], m["channel"])
+                [r[1:] + r[:1] for k, r in rows.items() if k in existing])

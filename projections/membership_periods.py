@@ -10,13 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.base import Item, View, member_state, membership_items
+from projections.base import Item, View, member_state
 from projections.db import Tx
 
 COLS = ("member_id", "seq", "union_code", "destination_union_code", "status", "since",
         "worker_group", "channel", "joined_on", "valid_from", "valid_to", "position")
-STATE = ("union_code", "destination_union_code", "status", "since", "worker_group", "channel",
-         "joined_on")
 DDL = """CREATE TABLE IF NOT EXISTS @membership_periods (
     member_id TEXT NOT NULL, seq INTEGER NOT NULL, union_code TEXT NOT NULL,
     destination_union_code TEXT, status TEXT NOT NULL, since DATE NOT NULL,
@@ -47,56 +45,63 @@ class MembershipPeriods(View):
                         "union_code, valid_from")
 
     def apply(self, tx: Tx, items: list[Item]) -> None:
-        mitems = [i for i in membership_items(items) if i.kind in self.kinds]
+        mitems = [i for i in items if i.kind in self.kinds]
         if not mitems:
             return
         ids = list(dict.fromkeys(i.member_id for i in mitems))
-        open_rows = {r[0]: dict(zip(COLS, r, strict=True)) for r in tx.all_in(
+        loaded = {r[0]: list(r) for r in tx.all_in(
             f"SELECT {', '.join(COLS)} FROM @membership_periods"
             " WHERE valid_to IS NULL AND member_id {in}", ids)}
-        periods: dict[str, list[dict[str, Any]]] = {}
+        members: dict[str, _Member] = {}
         for item in mitems:
-            mid = item.member_id
-            rows = periods.get(mid)
-            if rows is None:
-                loaded = open_rows.get(mid)
-                rows = periods[mid] = [dict(loaded, existing=True)] if loaded else []
-            self._step(rows, item)
+            m = members.get(item.member_id)
+            if m is None:
+                m = members[item.member_id] = _Member(loaded.get(item.member_id))
+            m.step(item)
         closed, new = [], []
-        for mid, rows in periods.items():
-            for r in rows:
-                if r["existing"]:
-                    if r["valid_to"] is not None:
-                        closed.append((r["valid_to"], mid, r["seq"]))
-                else:
-                    new.append(tuple(r[c] for c in COLS))
+        for mid, m in members.items():
+            if m.loaded is not None and m.loaded[VALID_TO] is not None:
+                closed.append((m.loaded[VALID_TO], mid, m.loaded[1]))
+            new += m.rows
         tx.many("UPDATE @membership_periods SET valid_to=? WHERE member_id=? AND seq=?", closed)
         tx.insert("membership_periods", COLS, new)
 
-    @staticmethod
-    def _step(rows: list[dict[str, Any]], item: Item) -> None:
-        ev = item.event
-        cur = rows[-1] if rows else None
-        s = member_state(
-            status=cur and cur["status"], union_id=cur and cur["union_code"],
-            destination_union_id=cur and cur["destination_union_code"],
-            worker_group=cur and cur["worker_group"], channel=cur and cur["channel"],
-            joined_on=cur and cur["joined_on"], since=cur and cur["since"],
-        )
+
+VALID_FROM, VALID_TO = COLS.index("valid_from"), COLS.index("valid_to")
+
+
+class _Member:
+    """One member's open interval (loaded or new) and the rows this batch adds."""
+
+    __slots__ = ("loaded", "rows", "cur", "s")
+
+    def __init__(self, row: list[Any] | None) -> None:
+        self.loaded = row  # the open row in the table, if any (closed in place)
+        self.rows: list[list[Any]] = []
+        self.cur = row
+        if row is None:
+            self.s = member_state()
+        else:
+            for k in (5, 8, VALID_FROM):  # since, joined_on, valid_from: dates on SQLite too
+                row[k] = _date(row[k])
+            self.s = member_state(union_id=row[2], destination_union_id=row[3], status=row[4],
+                                  since=row[5], worker_group=row[6], channel=row[7],
+                                  joined_on=row[8])
+
+    def step(self, item: Item) -> None:
+        s, ev = self.s, item.event
+        before = (s.union_id, s.destination_union_id, s.status, s.since, s.worker_group,
+                  s.channel, s.joined_on)
         ev.apply(s)
-        state = dict(union_code=s.union_id, destination_union_code=s.destination_union_id,
-                     status=str(s.status), since=s.since, worker_group=s.worker_group,
-                     channel=s.channel, joined_on=s.joined_on)
-        if cur is not None and all(_same(cur[k], state[k]) for k in STATE):
+        after = (s.union_id, s.destination_union_id, str(s.status), s.since, s.worker_group,
+                 s.channel, s.joined_on)
+        if after == before:
             return
         start: date = ev.effective_on
+        cur = self.cur
         if cur is not None:
-            start = max(start, _date(cur["valid_from"]))
-            cur["valid_to"] = start
-        rows.append(dict(member_id=item.member_id, seq=(cur["seq"] + 1) if cur else 1,
-                         valid_from=start, valid_to=None, position=item.position,
-                         existing=False, **state))
-
-
-def _same(a: Any, b: Any) -> bool:
-    return a == b or (a is not None and b is not None and str(a) == str(b))
+            start = max(start, cur[VALID_FROM])  # never close an interval before it opened
+            cur[VALID_TO] = start
+        self.cur = [item.member_id, cur[1] + 1 if cur else 1, *after, start, None,
+                    item.position]
+        self.rows.append(self.cur)

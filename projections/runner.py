@@ -83,12 +83,15 @@ class Runner:
     def catch_up(self, stop: int | None = None, names: Sequence[str] | None = None,
                  progress: Progress | None = None) -> int:
         """Processes every notification recorded so far (up to `stop`); returns how many."""
-        views = self.view_names(names)
         done = 0
         with self._lock:
             pos = self.positions()
             for name, p in pos.items():
                 self._publish(name, p)
+            # a negative position: a partitioned rebuild owns the view until it completes
+            views = [v for v in self.view_names(names) if pos[v.name] >= 0]
+            if not views:
+                return 0
             top = (stop or self.ledger.recorder.max_notification_id() or 0) if progress else 0
             while True:
                 gt = min(pos[v.name] for v in views)
@@ -160,9 +163,16 @@ class Runner:
 
     # -- rebuild and check -------------------------------------------------------------
 
-    def rebuild(self, names: Sequence[str] | None = None,
-                progress: Progress | None = None) -> int:
-        """Drops the named views (default all) and re-projects them from position 0."""
+    def rebuild(self, names: Sequence[str] | None = None, progress: Progress | None = None,
+                *, workers: int = 1, worker_runtime: Callable[[], Any] | None = None) -> int:
+        """Drops the named views (default all) and re-projects them from position 0.
+
+        With workers > 1 and a picklable `worker_runtime` factory, members are split over
+        that many processes (projections.parallel)."""
+        if workers > 1 and worker_runtime is not None:
+            from projections.parallel import rebuild_partitioned
+
+            return rebuild_partitioned(self, names, worker_runtime, workers, progress)
         views = self.view_names(names)
         with self._lock:
             with self.db.tx() as tx:

@@ -38,6 +38,7 @@ class UnionTree(View):
         "Employer.Registered", "Employer.UnionLinked", "Employer.UnionUnlinked", "Employer.Closed",
     })
     tables = ("unions", "union_ancestors", "union_edges", "employers")
+    partitioned = False  # one process builds the tree in a partitioned rebuild
 
     def create(self, tx: Tx) -> None:
         for stmt in DDL:

@@ -14,6 +14,7 @@ import tempfile
 import time
 import uuid
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -88,11 +89,12 @@ def read_decode(settings: Settings, batch: int) -> int:
         rt.close()
 
 
-def rebuild(settings: Settings, batch: int) -> int:
+def rebuild(settings: Settings, batch: int, workers: int = 1) -> int:
     rt = build_runtime(settings, today=lambda: TODAY, create_table=False)
     try:
         _, runner = open_read_side(rt, start_runner=False, batch_size=batch)
-        return runner.rebuild()
+        return runner.rebuild(workers=workers, worker_runtime=partial(
+            build_runtime, settings, create_table=False))
     finally:
         rt.close()
 
@@ -111,6 +113,7 @@ def main() -> None:
     ap.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--batch-size", type=int, default=5000)
     ap.add_argument("--transfer-share", type=float, default=0.05)
+    ap.add_argument("--workers", type=int, default=2, help="also rebuild with N processes")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings, dbname = make_settings(args.database, Path(tmp))
@@ -118,10 +121,11 @@ def main() -> None:
             generate(settings, args.members, args.transfer_share)
             n_read, t_read = timed("(a) read + decode", lambda: read_decode(settings,
                                                                              args.batch_size))
-            n_rb, t_rb = timed("(b) full rebuild (all views)", lambda: rebuild(settings,
-                                                                             args.batch_size))
-            print(f"rebuild / baseline time ratio: {t_rb / t_read:.2f}"
-                  f" ({args.database}, batch {args.batch_size})")
+            for workers in sorted({1, args.workers}):
+                n_rb, t_rb = timed(f"(b) full rebuild, {workers} process(es)",
+                                   lambda w=workers: rebuild(settings, args.batch_size, w))
+                print(f"    rebuild / baseline time ratio: {t_rb / t_read:.2f}"
+                      f" ({args.database}, batch {args.batch_size})")
         finally:
             if dbname:
                 with psycopg.connect(PG_ADMIN, autocommit=True) as conn:

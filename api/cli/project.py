@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from functools import partial
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +16,7 @@ from rich.table import Table
 
 from api.cli import app
 from api.cli.common import DatabaseUrl, DataDir, console, err_console, load_settings
+from api.settings import Settings
 from api.wiring import build_runtime
 from projections import open_read_side
 from projections.follow import follow as follow_log
@@ -33,7 +35,7 @@ def _status(store: Any) -> None:
                   f" events, {lag['seconds_behind']:.1f} s · last event {lag['last_event_at']}")
 
 
-def _rebuild(runner: Any, names: list[str] | None) -> None:
+def _rebuild(runner: Any, names: list[str] | None, workers: int, settings: Settings) -> None:
     columns = (TextColumn("[bold]重建 / rebuild"), BarColumn(), TaskProgressColumn(),
                TextColumn("position {task.completed:,.0f}/{task.total:,.0f}"),
                TimeElapsedColumn())
@@ -45,10 +47,12 @@ def _rebuild(runner: Any, names: list[str] | None) -> None:
         def progress(position: int, top: int) -> None:
             bar.update(task, completed=position, total=top)
 
-        done = runner.rebuild(names, progress=progress)
+        done = runner.rebuild(names, progress=progress, workers=workers,
+                              worker_runtime=partial(build_runtime, settings,
+                                                     create_table=False))
     took = max(time.perf_counter() - start, 1e-9)
     console.print(f"[green]已重建[/green] {', '.join(names or VIEW_NAMES)}: {done:,} events"
-                  f" in {took:.2f} s = {done / took:,.0f} events/s")
+                  f" in {took:.2f} s = {done / took:,.0f} events/s ({workers} process(es))")
 
 
 def _follow(runner: Any) -> None:
@@ -72,6 +76,8 @@ def project(
     = False,
     status: Annotated[bool, typer.Option("--status", help="print the lag")] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=100_000)] = 5000,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=32, help="--rebuild: processes to split the members over")] = 1,
     throttle: Annotated[float, typer.Option(
         "--throttle", min=0, help="seconds to pause between batches")] = 0.0,
     poll: Annotated[float, typer.Option("--poll", min=0.01, help="seconds between polls")]
@@ -101,7 +107,7 @@ def project(
         if status:
             _status(store)
         elif rebuild:
-            _rebuild(runner, names)
+            _rebuild(runner, names, workers, settings)
         elif check:
             with console.status("校验中：重建到临时空间并比对 / rebuilding into scratch …"):
                 diffs = runner.check()

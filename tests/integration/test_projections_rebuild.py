@@ -1,9 +1,11 @@
-"""Rebuild and consistency check: a rebuild from position 0 equals the live views; `union-ledger
-project --check` passes on a clean store and exits 1 on a corrupted row; --status shows the lag."""
+"""Rebuild and consistency check: a rebuild from position 0 (in one process or split over two)
+equals the live views; `union-ledger project --check` passes on a clean store and exits 1 on a
+corrupted row; --status shows the lag."""
 
 from __future__ import annotations
 
 import random
+from functools import partial
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.settings import Settings
-from api.wiring import Runtime
+from api.wiring import Runtime, build_runtime
 from projections import ReadStore, Runner
 from tests.builders import build_tree, join_request, person
 from tests.integration.projections_support import read_side  # noqa: F401 - fixture
@@ -72,6 +74,13 @@ def test_a_rebuild_from_position_zero_equals_the_live_views(
 
     runner.rebuild(["membership_counts", "transfer_inbox"])
     assert _snapshot(store, runner) == live
+
+    # members split over two processes (each on its own runtime): still the same rows
+    runner.batch_size = 6
+    done = runner.rebuild(workers=2, worker_runtime=partial(build_runtime, runtime.settings,
+                                                            create_table=False))
+    assert done == top and _snapshot(store, runner) == live
+    assert store.position() == top
     with pytest.raises(ValueError, match="unknown view"):
         runner.rebuild(["no_such_view"])
 
