@@ -147,6 +147,15 @@ class StructureCommands:
         effective_on: date | str | None = None,
     ) -> CommandResult:
         """Dissolves the union; its members are held at the next union up (R8)."""
+        changed = self._dissolution(code, recorded_by, _reason(reason),
+                                    self.effective(effective_on))
+        return self._result(changed[0], self._save(*changed))
+
+    def _dissolution(
+        self: Ledger, code: str, recorded_by: str, why: str, eff: date,
+        employer: Employer | None = None,
+    ) -> list[Employer | Union | Membership]:
+        """Triggers (does not save) the dissolution, the employer unlink and the holds."""
         union = self.get_union(code)
         if union.dissolved:
             raise RuleViolationError(
@@ -158,15 +167,13 @@ class StructureCommands:
                 "不能撤销全国总工会", message_en="the root union cannot be dissolved",
                 code="union.root", field="code", rule="R8",
             )
-        why = _reason(reason)
-        eff = self.effective(effective_on)
         # Hold members at the nearest union up that still exists: the parent itself may
         # already be dissolved (dissolving a parent does not dissolve its children).
         holder = next(a.code for a in self.ancestors(union.code) if not a.dissolved)
         union.trigger_event(Union.Dissolved, effective_on=eff, recorded_by=recorded_by, reason=why)
         changed: list[Employer | Union | Membership] = [union]
         if union.employer_code:
-            employer = self.get_employer(union.employer_code)
+            employer = employer or self.get_employer(union.employer_code)
             employer.trigger_event(
                 Employer.UnionUnlinked, union_code=union.code, effective_on=eff,
                 recorded_by=recorded_by, reason=why,
@@ -179,7 +186,7 @@ class StructureCommands:
                 effective_on=eff, recorded_by=recorded_by, reason=f"R8 工会撤销：{why}",
             )
             changed.append(m)
-        return self._result(union, self._save(*changed))
+        return changed
 
     def register_employer(
         self: Ledger, *, code: str, name: str, kind: str, region_code: str, recorded_by: str,
@@ -210,17 +217,16 @@ class StructureCommands:
                 code="employer.closed", field="code", rule="R8",
             )
         why = _reason(reason)
-        if employer.union_code:
-            self.dissolve_union(
-                employer.union_code, recorded_by=recorded_by, effective_on=effective_on,
-                reason=f"用人单位关闭：{why}",
-            )
-            employer = self.get_employer(code, field="code")
-        employer.trigger_event(
-            Employer.Closed, effective_on=self.effective(effective_on), recorded_by=recorded_by,
-            reason=why,
-        )
-        return self._result(employer, self._save(employer))
+        eff = self.effective(effective_on)
+        changed: list[Employer | Union | Membership] = [employer]
+        if employer.union_code:  # one save: never a dissolved union of an open employer
+            changed = self._dissolution(employer.union_code, recorded_by,
+                                        f"用人单位关闭：{why}", eff, employer=employer)
+            if not any(a is employer for a in changed):
+                changed.append(employer)
+        employer.trigger_event(Employer.Closed, effective_on=eff, recorded_by=recorded_by,
+                               reason=why)
+        return self._result(employer, self._save(*changed))
 
 
 __all__ = ["StructureCommands", "NotFoundError"]

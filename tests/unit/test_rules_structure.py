@@ -77,7 +77,8 @@ def test_closing_an_employer_dissolves_its_union_and_holds_its_members(ledger, t
         EmploymentRelation.PLATFORM_SELF_EMPLOYED, employer_code=tree.platform))
     before = position(ledger)
     ledger.close_employer(tree.platform, recorded_by="o", reason="注销登记")
-    assert new_events(ledger, before) == ["Dissolved", "UnionUnlinked", "HeldAtParent", "Closed"]
+    # one save: the employer's Closed is recorded with the dissolution, before the holds
+    assert new_events(ledger, before) == ["Dissolved", "UnionUnlinked", "Closed", "HeldAtParent"]
     assert ledger.get_membership(mid).union_id == tree.county
     emp = ledger.get_employer(tree.platform)
     assert (emp.closed, emp.union_code) == (True, None)
