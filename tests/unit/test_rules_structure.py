@@ -194,3 +194,17 @@ def test_no_union_can_be_established_for_a_closed_employer(ledger, tree):
                 parent_code=tree.county2, approved_by=tree.county2, recorded_by="o",
                 employer_code=tree.subsidiary)
     assert (e.code, e.field, e.rule) == ("employer.closed", "employer_code", "R8")
+
+
+def test_a_member_in_transit_from_a_dissolved_union_stays_in_transit_from_its_holder(
+    ledger, tree
+):
+    mid = joined(ledger, tree.village, 39)
+    ledger.transfer_out(mid, destination_code=tree.township2, reason="换工作", recorded_by="o")
+    ledger.dissolve_union(tree.village, recorded_by="o", reason="社区合并")
+    m = ledger.get_membership(mid)
+    assert (m.status, m.union_id, m.destination_union_id) == (
+        "in_transit", tree.township, tree.township2)
+    ledger.transfer_in(mid, union_code=tree.township2, recorded_by="o")
+    assert ledger.history(mid)[-1].from_union_id == tree.township
+    assert ledger.get_membership(mid).union_id == tree.township2
