@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from api.demo_geo import CAMPAIGNS
 from api.demo_people import People, Worker, choose_union, join_dates
 from api.demo_story import Story
 from api.demo_tree import ACTOR, TreeBuilder, World
 from domain.application import Ledger
+from domain.campaign import NATIONWIDE
 from domain.errors import RuleViolationError
 from domain.joins import JoinLookups, JoinRequest
 from domain.values import region_level
@@ -83,6 +85,12 @@ def load_demo(
     world = World()
     builder = TreeBuilder(ledger, rng, world)
     builder.build()
+    root = next(code for code, parent in world.parents.items() if parent is None)
+    for cid, first, last in CAMPAIGNS:  # the national campaigns the joins name (art. 14)
+        ledger.launch_campaign(campaign_id=cid, name=cid, organiser_code=root,
+                               region_code=NATIONWIDE, period_from=first, period_to=last,
+                               targets={}, recorded_by=ACTOR,
+                               effective_on=min(date.fromisoformat(first), today))
     start, end = _dates(today)
     people = People(rng, world)
     workers: list[Worker] = []

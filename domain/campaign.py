@@ -13,6 +13,11 @@ from eventsourcing.domain import Aggregate
 from domain.values.region import region_covers
 
 REGISTRY_ID = uuid5(NAMESPACE_URL, "union-ledger:campaign-registry")
+NATIONWIDE = "000000"  # scope of a national campaign (全国): every region
+
+
+def in_scope(scope: str, union_region: str) -> bool:
+    return scope == NATIONWIDE or region_covers(scope, union_region)
 
 
 def campaign_aggregate_id(campaign_id: str) -> UUID:
@@ -39,7 +44,7 @@ class Campaign(Aggregate):
         campaign_id: str
         name: str
         organiser_code: str  # the union running it
-        region_code: str  # scope: joins to unions inside this region
+        region_code: str  # scope: joins to unions inside this region (NATIONWIDE: all)
         period_from: date
         period_to: date
         targets: dict[str, int]  # worker group → members to recruit
@@ -57,8 +62,8 @@ class Campaign(Aggregate):
             cast(Campaign, aggregate).closed = True
 
     def covers(self, union_region: str, on: date) -> bool:
-        return (self.period_from <= on <= self.period_to
-                and region_covers(self.region_code, union_region))
+        return self.period_from <= on <= self.period_to and in_scope(self.region_code,
+                                                                       union_region)
 
 
 class CampaignRegistry(Aggregate):
@@ -96,5 +101,5 @@ class CampaignRegistry(Aggregate):
         return sorted(
             cid for cid, e in self.entries.items()
             if not e["closed"] and e["period_from"] <= on <= e["period_to"]
-            and region_covers(e["region_code"], union_region)
+            and in_scope(e["region_code"], union_region)
         )

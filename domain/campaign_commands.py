@@ -10,7 +10,13 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from domain.campaign import REGISTRY_ID, Campaign, CampaignRegistry, campaign_aggregate_id
+from domain.campaign import (
+    NATIONWIDE,
+    REGISTRY_ID,
+    Campaign,
+    CampaignRegistry,
+    campaign_aggregate_id,
+)
 from domain.enums import WorkerGroup, parse_enum
 from domain.errors import NotFoundError, RuleViolationError, ValidationError
 from domain.structure import _name
@@ -20,7 +26,7 @@ if TYPE_CHECKING:
     from domain.application import CommandResult, Ledger
     from domain.union import Union
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$")
+_ID = re.compile(r"^\w[\w-]{2,39}$")  # letters (Chinese too), digits, _ and -
 
 
 def _day(value: date | str, field: str) -> date:
@@ -51,15 +57,16 @@ class CampaignCommands:
     ) -> CommandResult:
         cid = (campaign_id or "").strip()
         if not _ID.match(cid):
-            raise ValidationError("行动编号须为 3-40 位字母、数字、下划线或连字符",
-                                  message_en="campaign_id: 3-40 of A-Z a-z 0-9 _ -",
+            raise ValidationError("行动编号须为 3-40 位文字、字母、数字、下划线或连字符",
+                                  message_en="campaign_id: 3-40 letters, digits, _ or -",
                                   code="campaign.id_format", field="campaign_id")
         start, end = _day(period_from, "period_from"), _day(period_to, "period_to")
         if end < start:
             raise ValidationError("结束日期不能早于开始日期", code="campaign.period",
                                   message_en="period_to is before period_from", field="period_to")
         organiser = self.get_union(organiser_code, field="organiser_code")
-        region = parse_region_code(region_code, field="region_code")
+        region = (NATIONWIDE if region_code == NATIONWIDE
+                  else parse_region_code(region_code, field="region_code"))
         goal = _targets(targets)
         if self._exists(campaign_aggregate_id(cid)) is not None:
             raise RuleViolationError("该行动编号已存在", code="campaign.exists",

@@ -119,3 +119,9 @@ def test_progress_counts_joins_per_group_and_region_against_the_targets(runtime,
         {"region_code": "350203001001", "worker_group": "food_delivery_rider", "joined": 1},
     ]
     assert p["total"] == {"target": 5, "joined": 4}
+
+
+def test_a_national_campaign_with_a_chinese_id_covers_every_region(runtime, tree):
+    launch(runtime, tree, cid="2026-暖心行动集中入会", region="000000")
+    elsewhere = join(runtime, tree.township2, 13, situation=self_employed("350206001"))
+    assert campaign_of(runtime, elsewhere) == "2026-暖心行动集中入会"
