@@ -212,11 +212,23 @@ class JoinCommands:
         `lookups` may carry memberships the caller preloaded (skips a load each); if one
         changed meanwhile, the save raises ConflictError and nothing of the batch is recorded.
         """
+        ready, errors = self.prepare_join_batch(requests, lookups=lookups)
+        return self.save_join_batch(ready), errors
+
+    def prepare_join_batch(
+        self: Ledger, requests: Sequence[JoinRequest], *, lookups: JoinLookups | None = None,
+    ) -> tuple[list[Membership], list[tuple[int, LedgerError]]]:
+        """join_many's first half: data keys made, every row checked and sealed, nothing saved.
+
+        Lets a bulk caller check the next batch while the previous one is being saved."""
         ids = [self.identity.membership_id(r.details.resident_id.strip().upper()) for r in requests
                if r.details.resident_id]
         self.vault.ensure_keys(str(i) for i in ids)
-        ready, errors = self._prepare_many(requests, lookups, seal=True)
-        return (self._save(*ready) if ready else 0), errors
+        return self._prepare_many(requests, lookups, seal=True)
+
+    def save_join_batch(self: Ledger, ready: Sequence[Membership]) -> int:
+        """join_many's second half: one atomic save (ConflictError: nothing recorded)."""
+        return self._save(*ready) if ready else 0
 
     def validate_many(
         self: Ledger, requests: Sequence[JoinRequest], *, lookups: JoinLookups | None = None,

@@ -1,12 +1,15 @@
 """Collective registration import (art. 7): dry run or real run, in atomic batches of 500.
 
 A batch is one save: never half-applied. A conflicting batch is re-validated and retried once.
+Saving batch k overlaps checking batch k+1 (database waits against CPU work).
 Re-importing a file records nothing new: its people show as 已登记 (same union, same channel).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from uuid import UUID
 
 from api.importer.existing import preload
@@ -31,33 +34,48 @@ def _status(err: LedgerError, lookups: JoinLookups, union_code: str, channel: st
     return ERROR
 
 
-def _batch(
-    ledger: Ledger, batch: Sequence[Prepared], report: ImportReport, *, dry_run: bool,
-) -> None:
+@dataclass
+class _Checked:
+    """A batch after the checks: its lookups, per-row errors, and what is ready to save."""
+
+    batch: Sequence[Prepared]
+    lookups: JoinLookups
+    errors: list[tuple[int, LedgerError]]
+    ready: list[Membership]
+    saving: Future[int] | None = None
+
+
+def _check(ledger: Ledger, batch: Sequence[Prepared], *, dry_run: bool) -> _Checked:
+    """Reads the batch's memberships afresh (one query) and checks every row."""
     reqs = [p.request for p in batch]
     ids = {ledger.identity.membership_id(r.details.resident_id) for r in reqs}
-    errors: list[tuple[int, LedgerError]] = []
-    for attempt in (1, 2):
-        # each attempt reads afresh: a conflict means someone else wrote meanwhile
-        lookups = JoinLookups(ledger, preload(ledger, ids))
+    lookups = JoinLookups(ledger, preload(ledger, ids))
+    if dry_run:
+        return _Checked(batch, lookups, ledger.validate_many(reqs, lookups=lookups), [])
+    ready, errors = ledger.prepare_join_batch(reqs, lookups=lookups)
+    return _Checked(batch, lookups, errors, ready)
+
+
+def _finish(ledger: Ledger, c: _Checked, report: ImportReport, *, dry_run: bool) -> None:
+    """Waits for the batch's save; a conflict re-checks the batch and saves it once more."""
+    if c.saving is not None:
         try:
-            if dry_run:
-                errors = ledger.validate_many(reqs, lookups=lookups)
-            else:
-                _, errors = ledger.join_many(reqs, lookups=lookups)
-            break
-        except ConflictError as e:
-            if attempt == 2:
-                errors = [(i, e) for i in range(len(reqs))]
-    bad = dict(errors)
-    for i, p in enumerate(batch):
-        raw = p.row
-        err = bad.get(i)
-        status = OK if err is None else _status(err, lookups, report.union_code, report.channel)
+            c.saving.result()
+        except ConflictError:
+            c = _check(ledger, c.batch, dry_run=False)  # someone else wrote meanwhile
+            try:
+                ledger.save_join_batch(c.ready)
+            except ConflictError as e:
+                c.errors = [(i, e) for i in range(len(c.batch))]
+    bad = dict(c.errors)
+    for i, p in enumerate(c.batch):
+        raw, err = p.row, bad.get(i)
+        status = OK if err is None else _status(err, c.lookups, report.union_code,
+                                                report.channel)
         report.add(row_result(raw.row_no, raw.get("name"), p.request.details.resident_id,
                               err if status == ERROR else None, status))
     if not dry_run:
-        report.recorded += len(reqs) - len(bad)
+        report.recorded += len(c.batch) - len(bad)
 
 
 def run_import(
@@ -80,12 +98,25 @@ def run_import(
     done = len(bad)
     if progress:
         progress(report, done)
-    for k in range(0, len(ok), batch_size):
-        chunk = ok[k:k + batch_size]
-        _batch(ledger, chunk, report, dry_run=dry_run)
-        done += len(chunk)
-        if progress:
-            progress(report, done)
+    # Pipelined: batch k is saved on a second thread while batch k+1 is checked (the batches
+    # hold different people, so a check never depends on the save still in flight).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-save") as saver:
+        pending: _Checked | None = None
+        for k in range(0, len(ok), batch_size):
+            checked = _check(ledger, ok[k:k + batch_size], dry_run=dry_run)
+            if pending is not None:
+                _finish(ledger, pending, report, dry_run=dry_run)
+                done += len(pending.batch)
+                if progress:
+                    progress(report, done)
+            if not dry_run:
+                checked.saving = saver.submit(ledger.save_join_batch, checked.ready)
+            pending = checked
+        if pending is not None:
+            _finish(ledger, pending, report, dry_run=dry_run)
+            done += len(pending.batch)
+            if progress:
+                progress(report, done)
     return report
 
 
