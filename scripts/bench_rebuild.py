@@ -73,38 +73,39 @@ def generate(settings: Settings, members: int, transfer_share: float) -> int:
         rt.close()
 
 
-def read_decode(settings: Settings, batch: int) -> int:
+def read_decode(settings: Settings, batch: int) -> tuple[int, float, float]:
     rt = build_runtime(settings, today=lambda: TODAY, create_table=False)
     try:
         n, gt = 0, 0
+        wall, cpu = time.perf_counter(), time.process_time()
         while True:
             got = rt.ledger.recorder.select_notifications(start=gt + 1, limit=batch)
             if not got:
-                return n
+                break
             for x in got:
                 rt.ledger.mapper.to_domain_event(x)
             n += len(got)
             gt = got[-1].id
+        return n, time.perf_counter() - wall, time.process_time() - cpu
     finally:
         rt.close()
 
 
-def rebuild(settings: Settings, batch: int, workers: int = 1) -> int:
+def rebuild(settings: Settings, batch: int, workers: int) -> tuple[int, float, float]:
     rt = build_runtime(settings, today=lambda: TODAY, create_table=False)
     try:
         _, runner = open_read_side(rt, start_runner=False, batch_size=batch)
-        return runner.rebuild(workers=workers, worker_runtime=partial(
+        wall, cpu = time.perf_counter(), time.process_time()
+        n = runner.rebuild(workers=workers, worker_runtime=partial(
             build_runtime, settings, create_table=False))
+        return n, time.perf_counter() - wall, time.process_time() - cpu
     finally:
         rt.close()
 
 
-def timed(label: str, work: object) -> tuple[int, float]:
-    start = time.perf_counter()
-    n = work()  # type: ignore[operator]
-    took = time.perf_counter() - start
-    print(f"{label:<28} {n:>9,} events {took:8.2f} s {n / took:12,.0f} events/s")
-    return n, took
+def report(label: str, n: int, wall: float, cpu: float) -> None:
+    print(f"{label:<30} {n:>9,} events {wall:8.2f} s {n / wall:10,.0f} events/s"
+          f"   (this process: {cpu / n * 1e6:6.1f} µs CPU/event)")
 
 
 def main() -> None:
@@ -119,11 +120,11 @@ def main() -> None:
         settings, dbname = make_settings(args.database, Path(tmp))
         try:
             generate(settings, args.members, args.transfer_share)
-            n_read, t_read = timed("(a) read + decode", lambda: read_decode(settings,
-                                                                             args.batch_size))
+            n_read, t_read, c_read = read_decode(settings, args.batch_size)
+            report("(a) read + decode", n_read, t_read, c_read)
             for workers in sorted({1, args.workers}):
-                n_rb, t_rb = timed(f"(b) full rebuild, {workers} process(es)",
-                                   lambda w=workers: rebuild(settings, args.batch_size, w))
+                n_rb, t_rb, c_rb = rebuild(settings, args.batch_size, workers)
+                report(f"(b) rebuild, {workers} process(es)", n_rb, t_rb, c_rb)
                 print(f"    rebuild / baseline time ratio: {t_rb / t_read:.2f}"
                       f" ({args.database}, batch {args.batch_size})")
         finally:
