@@ -14,6 +14,7 @@ from uuid import UUID
 from domain.errors import ConflictError
 from domain.personal import Identity, PersonalDataVault
 from projections.db import Db
+from projections.follow import RECONNECT_ON
 from projections.queries_counts import CountQueries
 from projections.queries_roster import RosterQueries
 from projections.queries_structure import StructureQueries
@@ -83,7 +84,11 @@ class ReadStore(StructureQueries, RosterQueries, CountQueries):
             r.poke()  # the thread wakes now, and notifies after each batch: no polling floor
             return r.wait(position, timeout) or self.position() >= position
         if r is not None and not self.external_runner:
-            r.catch_up()  # no thread: project synchronously in the caller's thread
+            try:  # no thread: project synchronously in the caller's thread
+                r.catch_up()
+            except RECONNECT_ON:  # a dropped connection: reconnect once, then resume
+                r.reconnect()
+                r.catch_up()
             return self.position() >= position
         deadline, delay = time.monotonic() + timeout, 0.002
         while time.monotonic() < deadline:  # another process projects: short back-off polls

@@ -118,7 +118,7 @@ def _drop_projection_connections(runtime: Runtime, runner: Runner) -> None:
         runner.db.conn.close()
 
 
-def test_the_follower_reconnects_after_its_database_connection_is_dropped(
+def test_the_runner_reconnects_after_its_database_connection_is_dropped(
     runtime: Runtime,
 ) -> None:
     store, runner = open_read_side(runtime, start_runner=True, poll_interval=0.05)
@@ -133,5 +133,16 @@ def test_the_follower_reconnects_after_its_database_connection_is_dropped(
         assert runner.reconnects >= 1 and runner.errors >= 1
         assert store.member(second.id) is not None
         assert store.counts(tree.township)["self"]["total"] == 2
+    finally:
+        store.close()
+
+    # without a thread, wait_for projects in the caller's thread: it reconnects there too
+    store, runner = open_read_side(runtime, start_runner=False)
+    try:
+        runner.catch_up()
+        _drop_projection_connections(runtime, runner)
+        third = runtime.ledger.join(join_request(person(random.Random(3)), tree.township))
+        assert store.wait_for(third.position)
+        assert runner.reconnects == 1 and store.member(third.id) is not None
     finally:
         store.close()
