@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["imports"], responses=PROBLEM_RESPONSES)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BYTES = 50 * 1024 * 1024
+KEEP_FINISHED = 100  # finished jobs kept for polling and report download
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {XLSX: {}}}}
 
 
@@ -135,6 +136,8 @@ def upload(
     if sum(1 for j in jobs.values() if j.status == "running") >= 4:
         raise ConflictError("同时进行的导入过多，请稍后再试", message_en="too many imports running",
                             code="import.busy")
+    for old in [j.id for j in jobs.values() if j.status != "running"][:-KEEP_FINISHED]:
+        del jobs[old]  # memory stays bounded; the ledger keeps what was recorded
     jobs[job.id] = job
     threading.Thread(target=_run, args=(ctx, job, data, file.filename or "",
                                         caller.principal.subject),
