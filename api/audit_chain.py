@@ -214,9 +214,12 @@ def _verify(conn: Any, digest_path: str | Path | None, trusted_public_key: Publi
         if sealed[1:] != (GENESIS, 0):
             return _result("chain_mismatch", sealed[0], 0, what="digest")
         sealed = None
-    head = store.chain_table_exists(conn, chain_table) and store.chain_head(conn, chain_table)
+    has_chain = store.chain_table_exists(conn, chain_table)
+    head = has_chain and store.chain_head(conn, chain_table)
     head_id = head.notification_id if head else 0
-    chain = store.iter_chain(conn, chain_table, upto=head_id, batch_size=batch_size)
+    # never sealed: no chain table yet, every record counts as unsealed (not as tampering)
+    chain = (store.iter_chain(conn, chain_table, upto=head_id, batch_size=batch_size)
+             if has_chain else iter(()))
     records = store.iter_records(conn, events_table, batch_size=batch_size)
     prev, checked, unsealed = GENESIS, 0, 0
     rec, entry = next(records, None), next(chain, None)

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path:
         return self.data_dir / "ledger.sqlite"
 
+    @property
+    def keystore_path(self) -> Path:
+        """Wrapped data keys, apart from the ledger file: no shared write lock with the
+        projection writer, and the keys can be kept on other storage than the history."""
+        return self.data_dir / "keys.sqlite"
+
     def postgres_params(self) -> dict[str, str]:
         assert self.database_url
         u = urlparse(self.database_url)

@@ -79,7 +79,7 @@ def build_runtime(
         closers.append(pool.close)
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        keystore = SqliteKeyStore(settings.sqlite_path)
+        keystore = SqliteKeyStore(settings.keystore_path)
         closers.append(keystore.close)
     identity = Identity(keys["secret_key"])
     vault = PersonalDataVault(keys["master_key"], keystore)

@@ -46,3 +46,12 @@ def test_an_auditor_seals_then_finds_a_tampered_record_by_its_position(runtime, 
                               *_args(settings)], env=env)
     assert bad.exit_code == 1
     assert "modified" in bad.output and f"位置 {target}" in bad.output
+
+
+def test_verify_on_a_ledger_never_sealed_reports_every_record_unsealed(runtime):
+    build_tree(runtime.ledger)
+    from api.audit_chain import verify
+
+    with raw_connection(runtime.settings) as conn:
+        result = verify(conn)
+    assert result.ok and result.checked == 0 and result.unsealed > 10

@@ -1,0 +1,14 @@
+"""The layer rules of DESIGN.md §5 hold: domain imports neither api/ nor projections/ nor drivers."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_the_import_contracts_hold():
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert exe, "import-linter is a dev dependency"
+    done = subprocess.run([exe], capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
