@@ -116,6 +116,34 @@ def _field(loc: Any) -> str:
     return ".".join(parts) or "body"
 
 
+# pydantic's error types in Chinese, for the people reading the message; `type` stays in code
+_ZH_TYPES = {
+    "missing": "缺少必填字段",
+    "string_type": "应为文本",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "string_pattern_mismatch": "格式不符",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为布尔值",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "datetime_parsing": "应为带时区的时间（ISO 8601）",
+    "datetime_from_date_parsing": "应为带时区的时间（ISO 8601）",
+    "enum": "取值不在可选范围内",
+    "literal_error": "取值不在可选范围内",
+    "extra_forbidden": "不允许的字段",
+    "model_attributes_type": "应为对象",
+    "dict_type": "应为对象",
+    "list_type": "应为列表",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "json_invalid": "JSON 格式错误",
+    "uuid_parsing": "应为 UUID",
+}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     def _ledger(request: Request, exc: LedgerError) -> JSONResponse:
@@ -126,12 +154,13 @@ def install(app: FastAPI) -> None:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": ("body",), "msg": "invalid"}
         field = _field(first.get("loc", ()))
-        zh = f"请求字段 {field} 无效：{first.get('msg', '')}"
+        zh_msg = _ZH_TYPES.get(str(first.get("type", "")), "格式或取值无效")
+        zh = f"请求字段 {field} 无效：{zh_msg}"
         en = f"{field}: {first.get('msg', 'invalid')}"
         # input values are not echoed back: they may hold personal data
         fields = sorted({_field(e.get("loc", ())) for e in errors})
         return problem(422, "request.invalid", en if english(request) else zh, field=field,
-                       details={"fields": fields})
+                       details={"fields": fields, "type": first.get("type")})
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
