@@ -95,6 +95,11 @@ def _work(factory: Callable[[], Any], names: list[str], part: int, parts: int, s
                      and (not k.startswith(MEMBERSHIP) or x.originator_id.int % parts == part)]
             for v in views:
                 with db.tx() as tx:
+                    if db.dialect == "postgres":
+                        # Partitions add to the same counter rows: one writer per view at a
+                        # time (no deadlock whatever order a view upserts in); the decoding
+                        # and the other views still run in parallel. SQLite serialises anyway.
+                        tx.run("SELECT pg_advisory_xact_lock(hashtext(?))", (v.name,))
                     v.apply(tx, [i for i in items if i.kind in v.kinds])
             gt, n = batch[-1].id, n + len(batch)
             reports.put((part, gt, n))
