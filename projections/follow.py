@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from projections.runner import Runner
 
 log = logging.getLogger(__name__)
-RECONNECT_ON = (*CONNECTION_ERRORS, OperationalError, InterfaceError)
+RECONNECT_ON: tuple[type[BaseException], ...] = (*CONNECTION_ERRORS, OperationalError,
+                                               InterfaceError)
 MAX_BACKOFF = 10.0
 
 
