@@ -65,7 +65,7 @@ def rebuild(members: int, workers: int) -> None:
                                     "--workers", str(workers)])
     read = _num(r"\(a\) read \+ decode\s+[\d,]+ events\s+[\d.]+ s\s+" + NUM, out)
     for w in sorted({1, workers}):
-        rate = _num(rf"\(b\) full rebuild, {w} process\(es\)\s+[\d,]+ events\s+[\d.]+ s\s+"
+        rate = _num(rf"\(b\) (?:full )?rebuild, {w} process\(es\)\s+[\d,]+ events\s+[\d.]+ s\s+"
                     + NUM, out)
         figure(f"e{w}", f"projection rebuild, {w} process(es), {members:,} members", rate,
                "events/s", read, "events/s (read + decode alone)")
