@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from domain.personal import Identity, PersonalDataVault
+from projections.applications import ApplicationQueue
 from projections.base import View
 from projections.db import Db, Target
 from projections.member_directory import MemberDirectory
@@ -15,7 +16,7 @@ from projections.transfer_inbox import TransferInbox
 from projections.union_tree import UnionTree
 
 VIEW_NAMES = ("union_tree", "member_directory", "membership_counts", "membership_periods",
-              "transfer_inbox", "membership_flows")
+              "transfer_inbox", "membership_flows", "application_queue")
 
 
 class SettingsLike(Protocol):
@@ -42,4 +43,5 @@ def make_views(db: Db, vault: PersonalDataVault, identity: Identity) -> list[Vie
         MembershipPeriods(db),
         TransferInbox(db),
         MembershipFlows(db),  # dashboard trend and campaign counters (api/pages)
+        ApplicationQueue(db, vault),  # online applications awaiting review (art. 8)
     ]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from api.http.auth import Guard, forbidden
-from api.http.deps import Caller, Ctx, IdempotencyKey
+from api.http.deps import Caller, Ctx, IdempotencyKey, MinPosition
 from api.http.errors import PROBLEM_RESPONSES
 from api.http.schemas.applications import (
     ApplicationQueue,
@@ -26,6 +26,7 @@ from api.http.schemas.applications import (
 from domain.errors import AlreadyMemberError
 from domain.joining import Situation
 from domain.personal import PersonalDetails
+from projections.applications import pending_applications
 
 router = APIRouter(tags=["applications"], responses=PROBLEM_RESPONSES)
 AppNo = Annotated[str, Path(max_length=40, description="the application number, e.g. RH…")]
@@ -88,10 +89,17 @@ def status(application_no: AppNo, ctx: Ctx) -> dict[str, Any]:
 
 @router.get("/unions/{code}/applications", response_model=ApplicationQueue,
             summary="The union's review queue: pending applications, oldest first, with age")
-def queue(code: Annotated[str, Path(max_length=40)], ctx: Ctx, caller: Caller) -> dict[str, Any]:
+def queue(code: Annotated[str, Path(max_length=40)], ctx: Ctx, caller: Caller,
+          min_position: MinPosition = None) -> dict[str, Any]:
     union = ctx.reads.union(code)["code"]
     caller.require_union_read(union)
-    return {"union_code": union, "items": ctx.runtime.ledger.application_queue(union)}
+    ledger = ctx.runtime.ledger
+    if ctx.reads.store is None:  # no projections: replay the applications (O(n))
+        return {"union_code": union, "items": ledger.application_queue(union)}
+    # an official who just decided expects the item gone: wait for the ledger's position
+    ctx.reads.wait(min_position or ctx.reads.position())
+    return {"union_code": union,
+            "items": pending_applications(ctx.reads.store.db, union, ledger.today())}
 
 
 @router.post("/applications/{application_no}/approve", response_model=ApplicationStatus,

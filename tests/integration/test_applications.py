@@ -168,3 +168,23 @@ def test_an_unknown_application_number_is_not_found(runtime, tree):
     with pytest.raises(NotFoundError) as info:
         runtime.ledger.application_status("RH0000000000000000")
     assert info.value.code == "application.not_found"
+
+
+def test_the_projected_review_queue_matches_the_replayed_one_and_drops_decided_applications(
+        runtime, tree):
+    from projections import open_read_side
+    from projections.applications import pending_applications
+
+    ledger = runtime.ledger
+    nos = [application_no(ledger, submit(runtime, tree.township, person(random.Random(s)),
+                                         submitted_on=on))
+           for s, on in ((21, "2026-11-02"), (22, "2026-11-01"), (23, "2026-11-03"))]
+    submit(runtime, tree.platform_union, person(random.Random(24)), consent=WORKER | {
+        "given_by": "platform", "platform_employer_code": tree.platform},
+        situation=replace(self_employed(), employer_code=tree.platform))
+    ledger.approve_application(nos[2], recorded_by="official-1")
+    store, runner = open_read_side(runtime, start_runner=False)
+    runner.catch_up()
+    projected = pending_applications(store.db, tree.township, ledger.today())
+    assert projected == ledger.application_queue(tree.township)
+    assert [r["application_no"] for r in projected] == [nos[1], nos[0]]  # oldest first
