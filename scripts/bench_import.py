@@ -1,0 +1,121 @@
+"""Collective-registration import throughput (members/s) against raw psycopg executemany.
+
+Usage: .venv/bin/python scripts/bench_import.py [--rows N] [--database postgres|sqlite]
+Generates an N-row CSV (platform workers in the township), imports it with run_import (parse,
+validate every row with the ledger's rules, seal personal data, batches of 500), then times
+the projections catching up; the baseline inserts equivalent rows into a plain table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from api.importer.parse import read_rows  # noqa: E402
+from api.importer.run import run_import  # noqa: E402
+from api.settings import Settings  # noqa: E402
+from api.wiring import build_runtime  # noqa: E402
+from tests.builders import build_tree  # noqa: E402
+from tests.import_sheets import csv_bytes, valid_row  # noqa: E402
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+TODAY = date(2026, 11, 28)
+HEADERS = ["姓名", "公民身份号码", "手机号码", "职业群体", "就业形态", "用人单位统一社会信用代码",
+           "用工单位统一社会信用代码", "工作地区划代码", "居住地区划代码", "入会日期", "备注"]
+
+
+def make_settings(database: str, tmp: Path) -> tuple[Settings, str | None]:
+    if database == "sqlite":
+        return Settings(data_dir=tmp / "data"), None
+    name = f"ul_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return Settings(database_url=f"postgresql://postgres@127.0.0.1:5432/{name}",
+                    secret_key="a1" * 32, master_key="b2" * 32, token_secret="c3" * 32,
+                    data_dir=tmp / "data"), name
+
+
+def baseline(settings: Settings, rows: list[dict[str, str]]) -> float:
+    """Raw executemany of the same people (hashed id, union, group, a 200-byte blob) → rows/s."""
+    if not settings.is_postgres:
+        return 0.0
+    data = [(uuid.uuid4(), "893502039D4H3J9HTE", r["worker_group"], "collective_registration",
+             r["work_region"], b"x" * 200) for r in rows]
+    with psycopg.connect(settings.postgres_conninfo()) as conn:
+        conn.execute("CREATE TABLE bench_plain (id uuid PRIMARY KEY, union_code text,"
+                     " worker_group text, channel text, work_region text, sealed bytea)")
+        conn.commit()
+        start = time.perf_counter()
+        with conn.cursor() as cur:
+            for k in range(0, len(data), 500):
+                cur.executemany("INSERT INTO bench_plain VALUES (%s,%s,%s,%s,%s,%s)",
+                                data[k:k + 500])
+                conn.commit()
+        took = time.perf_counter() - start
+        conn.execute("DROP TABLE bench_plain")
+    return len(data) / took
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
+    ap.add_argument("--no-projections", action="store_true")
+    args = ap.parse_args()
+    rng = random.Random(2021)
+    taken: set[str] = set()
+    rows = [valid_row(rng, taken) for _ in range(args.rows)]
+    data = csv_bytes(rows, HEADERS)
+    start = time.perf_counter()
+    read_rows(data, "bench.csv")
+    parse_s = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        settings, dbname = make_settings(args.database, Path(tmp))
+        try:
+            rt = build_runtime(settings, today=lambda: TODAY)
+            try:
+                tree = build_tree(rt.ledger)
+                start = time.perf_counter()
+                report = run_import(rt.ledger, data, "bench.csv", union_code=tree.township,
+                                    channel="collective_registration", recorded_by="bench")
+                import_s = time.perf_counter() - start
+                assert report.recorded == args.rows, report.summary()
+                project_s = None
+                if not args.no_projections:
+                    from projections import open_read_side
+
+                    _, runner = open_read_side(rt, start_runner=False)
+                    start = time.perf_counter()
+                    runner.catch_up()
+                    project_s = time.perf_counter() - start
+            finally:
+                rt.close()
+            raw = baseline(settings, rows)
+        finally:
+            if dbname:
+                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    n = args.rows
+    print(f"database {args.database}, {n:,} rows (CSV parse alone {parse_s:.2f} s)")
+    print(f"import only            {import_s:8.2f} s {n / import_s:10,.0f} members/s")
+    if project_s is not None:
+        both = import_s + project_s
+        print(f"projections catch-up   {project_s:8.2f} s {n / project_s:10,.0f} events/s")
+        print(f"import + projections   {both:8.2f} s {n / both:10,.0f} members/s")
+    if raw:
+        print(f"raw executemany        {n / raw:8.2f} s {raw:10,.0f} rows/s")
+        print(f"import / raw ratio     {(n / import_s) / raw:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
