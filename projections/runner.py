@@ -108,7 +108,10 @@ class Runner:
                     if pos[v.name] < last:
                         pos[v.name] = self._apply(v, items, gt, last, stamp)
                         self._publish(v.name, pos[v.name])
+                views = [v for v in views if pos[v.name] >= 0]  # a rebuild took one over
                 done += len(batch)
+                if not views:
+                    break
                 if progress:
                     progress(last, max(top, last))
                 if len(batch) < self.batch_size:
@@ -122,8 +125,8 @@ class Runner:
         try:
             with self.db.tx() as tx:
                 cur = self._lock_tracking(tx, view.name)
-                if cur >= last or cur < read_from:
-                    return cur  # another writer moved it (or a rebuild reset it): re-read
+                if cur < 0 or cur >= last or cur < read_from:
+                    return cur  # another writer moved it, or a rebuild reset it: re-read
                 if self._cached.get(view.name) != cur:
                     view.reset()
                 view.apply(tx, [i for i in items if i.position > cur])
