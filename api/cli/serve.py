@@ -90,6 +90,7 @@ def serve(
         read_side = open_projections(runtime, start_runner=not settings.is_postgres)
         application = create_app(settings, runtime=runtime, read_side=read_side)
         application.state.demo_tokens = demo_tokens(runtime) if demo else {}  # sign-in page
+        console.print(f"[bold]统计报表 / dashboard[/bold] http://{host}:{port}/dashboard")
         console.print(f"[bold]union-ledger API[/bold] http://{host}:{port}/docs")
         if demo:
             for name, token in demo_tokens(runtime).items():

@@ -24,6 +24,7 @@ def test_serve_hands_the_app_to_uvicorn(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert isinstance(served["app"], FastAPI) and served["port"] == 8123
     assert "http://127.0.0.1:8123/docs" in result.output
+    assert "http://127.0.0.1:8123/dashboard" in result.output
 
 
 def test_demo_tokens_carry_the_roles_and_scopes_of_the_cast(runtime, tree, client):
