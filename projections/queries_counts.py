@@ -20,6 +20,17 @@ HOLDING = frozenset({"active", "retained", "in_transit"})
 _AS_OF = (" FROM @membership_periods p WHERE p.valid_from <= ?"
           " AND (p.valid_to IS NULL OR p.valid_to > ?)")
 _GROUP = " GROUP BY p.status, p.worker_group, p.channel"
+_EDGE_AS_OF = " e.valid_from <= ? AND (e.valid_to IS NULL OR e.valid_to > ?)"
+# every child's subtree as of a date in one scan of the periods (not one scan per child):
+# each descendant is tagged with the child ("top") it hangs under on that date
+_CHILD_SUBTREES_AS_OF = (
+    "WITH RECURSIVE sub(code, top) AS (SELECT e.code, e.code FROM @union_edges e"
+    " WHERE e.parent_code = ? AND" + _EDGE_AS_OF + " UNION SELECT e.code, sub.top"
+    " FROM @union_edges e JOIN sub ON e.parent_code = sub.code WHERE" + _EDGE_AS_OF + ") "
+    "SELECT sub.top, p.status, p.worker_group, p.channel, COUNT(*) FROM @membership_periods p"
+    " JOIN sub ON p.union_code = sub.code WHERE p.valid_from <= ?"
+    " AND (p.valid_to IS NULL OR p.valid_to > ?) GROUP BY sub.top, p.status, p.worker_group,"
+    " p.channel")
 
 
 def summary(cells: Iterable[tuple[str, str, str, int]]) -> dict[str, Any]:
@@ -85,13 +96,13 @@ class CountQueries:
                     " JOIN @unions u ON u.code=e.code WHERE e.parent_code=? AND e.valid_from <= ?"
                     " AND (e.valid_to IS NULL OR e.valid_to > ?) ORDER BY u.code",
                     (union_code, as_of, as_of))
-                cells = []
+                cells = tx.all(_CHILD_SUBTREES_AS_OF, (union_code, *[as_of] * 6))
         per: dict[str, Cells] = {k["code"]: [] for k in kids}
         for code, s, g, c, n in cells:
             per.setdefault(code, []).append((s, g, c, int(n)))
         out = []
         for k in kids:
-            got = per[k["code"]] if as_of is None else self._subtree_as_of(k["code"], as_of)
+            got = per[k["code"]]
             out.append({"union_code": k["code"], "name": k["name"], "kind": k["kind"],
                         "level": k["level"], "dissolved": k["dissolved"], "as_of": as_of,
                         "subtree": summary(got)})
