@@ -47,9 +47,12 @@ class Identity:
         if len(secret) < 16:
             raise ValueError("the ledger secret must have at least 16 bytes")
         self._secret = secret
+        self._keyed = hmac.new(secret, digestmod=hashlib.sha256)  # copied: skips the key set-up
 
     def digest(self, kind: str, value: str) -> bytes:
-        return hmac.new(self._secret, f"{kind}\x00{value}".encode(), hashlib.sha256).digest()
+        h = self._keyed.copy()
+        h.update(f"{kind}\x00{value}".encode())
+        return h.digest()
 
     def membership_id(self, resident_id: str) -> UUID:
         """The membership's aggregate id: HMAC of the resident ID, never the bare number."""
@@ -157,6 +160,25 @@ class PersonalDataVault:
             # gets a fresh key, and their older events stay unreadable, as erasure promised.
             return None
         return PersonalDetails.from_json(plain)
+
+    def open_many(self, pairs: list[tuple[str, str]]) -> list[PersonalDetails | None]:
+        """`open` for many (subject, token) pairs with one keystore query; caches no keys
+        (a bulk rebuild opens each person once, and the cache would hold them all)."""
+        wrapped = self.keystore.get_many([s for s, _ in pairs])
+        out: list[PersonalDetails | None] = []
+        for subject, token in pairs:
+            w = wrapped.get(subject)
+            if not token or w is None:
+                out.append(None)
+                continue
+            raw, aad = base64.b64decode(token), subject.encode()
+            try:
+                plain = AESGCM(self._unwrap(subject, w)).decrypt(raw[:12], raw[12:], aad)
+            except InvalidTag:  # sealed under an erased key (see `open`)
+                out.append(None)
+                continue
+            out.append(PersonalDetails.from_json(plain))
+        return out
 
     def erase(self, subject: str) -> bool:
         """Destroys the subject's data key: every sealed copy becomes unreadable."""

@@ -32,6 +32,7 @@ def check(runner: Runner) -> list[str]:
 
 
 def _compare(runner: Runner, position: int) -> list[str]:
+    from projections.bulk import bulk_rebuild
     from projections.runner import Runner
 
     ns = f"ul_check_{uuid.uuid4().hex[:10]}"
@@ -47,7 +48,7 @@ def _compare(runner: Runner, position: int) -> list[str]:
         rebuilt = Runner(runner.ledger, [v.for_db(scratch) for v in runner.views], scratch,
                          batch_size=runner.batch_size)
         rebuilt.ensure_tables()
-        rebuilt.catch_up(stop=position)
+        bulk_rebuild(rebuilt, rebuilt.views, stop=position)  # the live path's twin, in memory
         diffs: list[str] = []
         with scratch.read() as tx:
             for view in runner.views:

@@ -6,7 +6,7 @@ the sealed token (authorised readers open it with the vault). Erasure purges all
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
@@ -68,6 +68,29 @@ def _to_row(s: SimpleNamespace) -> tuple[Any, ...]:
     d.update(d["employment"])  # its keys are columns; none is a state attribute
     return _ROW(d)  # type: ignore[no-any-return]
 
+
+def fold(states: dict[str, SimpleNamespace], load: Callable[[str], SimpleNamespace | None],
+         mitems: list[Item], ts: Callable[[Any], Any],
+         personal: Callable[[str, str], dict[str, Any]]) -> None:
+    """Applies the events to each member's stand-in (`load` gives the stored one, if any).
+
+    Shared by the live batches and the bulk rebuild, so both derive rows the same way."""
+    for item in mitems:
+        mid, ev, kind = item.member_id, item.event, item.kind
+        s = states.get(mid)
+        if s is None:
+            s = states[mid] = load(mid) or _blank(mid)
+        ev.apply(s)  # the domain's own transition, on a stand-in for the aggregate
+        s.version, s.position = ev.originator_version, item.position
+        s.updated_at = ts(ev.timestamp)
+        if kind == "Membership.Joined":
+            s.campaign_id = ev.campaign_id
+        if kind == "Membership.PersonalDataErased":
+            s.__dict__.update(PURGED)
+        elif kind in _DECRYPTS and ev.personal:
+            s.__dict__.update(personal(mid, ev.personal))
+
+
 _SELECT = f"SELECT {', '.join(COLS)} FROM @member_directory WHERE member_id {{in}}"
 _DECRYPTS = frozenset({"Membership.Joined", "Membership.DetailsCorrected"})
 
@@ -105,21 +128,7 @@ class MemberDirectory(View):
         existing = {r[0]: _from_row(r) for r in tx.all_in(_SELECT, ids)}
         self._prefetch_keys(i.member_id for i in mitems if i.kind in _DECRYPTS)
         states: dict[str, SimpleNamespace] = {}
-        ts = self.db.ts
-        for item in mitems:
-            mid, ev, kind = item.member_id, item.event, item.kind
-            s = states.get(mid)
-            if s is None:
-                s = states[mid] = existing.get(mid) or _blank(mid)
-            ev.apply(s)  # the domain's own transition, on a stand-in for the aggregate
-            s.version, s.position = ev.originator_version, item.position
-            s.updated_at = ts(ev.timestamp)
-            if kind == "Membership.Joined":
-                s.campaign_id = ev.campaign_id
-            if kind == "Membership.PersonalDataErased":
-                s.__dict__.update(PURGED)
-            elif kind in _DECRYPTS and ev.personal:
-                s.__dict__.update(self._personal(mid, ev.personal))
+        fold(states, existing.get, mitems, self.db.ts, self._personal)
         rows = {m: _to_row(s) for m, s in states.items()}
         tx.insert("member_directory", COLS, [r for m, r in rows.items() if m not in existing])
         tx.many(f"UPDATE @member_directory SET {_SET} WHERE member_id=?",
@@ -139,14 +148,19 @@ class MemberDirectory(View):
             details = self.vault.open(member_id, token)
         except LedgerError:  # sealed under a key that no longer exists
             details = None
-        if details is None:
-            return PURGED | {"personal": token}
-        rid = details.resident_id
-        return dict(
-            masked_name=mask_name(details.name), masked_resident_id=mask_resident_id(rid),
-            name_key=self.identity.lookup_key("name", details.name),
-            resident_key=self.identity.lookup_key("resident_id", rid),
-            # GB 11643: digits 7-14 are the birth date, the 17th digit's parity the sex.
-            sex="male" if int(rid[16]) % 2 else "female", birth_year=int(rid[6:10]),
-            personal=token,
-        )
+        return personal_fields(self.identity, token, details)
+
+
+def personal_fields(identity: Identity, token: str, details: Any) -> dict[str, Any]:
+    """The directory's personal columns from opened details (None: key erased → purged)."""
+    if details is None:
+        return PURGED | {"personal": token}
+    rid = details.resident_id
+    return dict(
+        masked_name=mask_name(details.name), masked_resident_id=mask_resident_id(rid),
+        name_key=identity.lookup_key("name", details.name),
+        resident_key=identity.lookup_key("resident_id", rid),
+        # GB 11643: digits 7-14 are the birth date, the 17th digit's parity the sex.
+        sex="male" if int(rid[16]) % 2 else "female", birth_year=int(rid[6:10]),
+        personal=token,
+    )

@@ -54,24 +54,7 @@ class MembershipFlows(View):
                                " WHERE member_id {in}", ids))
         held: dict[str, str] = {}
         delta: dict[Key, int] = defaultdict(int)
-        for item in items:
-            ev, mid = item.event, item.member_id
-            kind = item.kind.partition(".")[2]
-            if kind in ("Joined", "TransferredIn", "TransferCancelled", "HeldAtParent"):
-                held[mid] = ev.union_id
-            where: str | None = None
-            flow = FLOW_OF.get(kind)
-            if kind in ("Joined", "TransferredIn"):
-                where = ev.union_id
-            elif kind == "TransferredOut":
-                where = ev.from_union_id
-            elif kind in ("Withdrew", "Expelled"):
-                where = held.get(mid) or known.get(mid)
-            if flow is None or where is None:
-                continue
-            self._count(delta, where, _day(ev.effective_on), flow)
-            if kind == "Joined" and getattr(ev, "campaign_id", None):
-                self._count(delta, where, _day(ev.effective_on), CAMPAIGN + ev.campaign_id)
+        fold(items, known, held, delta)
         tx.many("INSERT INTO @membership_flows AS f (union_code, grain, period, kind, n)"
                 " VALUES (?,?,?,?,?) ON CONFLICT (union_code, grain, period, kind)"
                 " DO UPDATE SET n = f.n + excluded.n",
@@ -81,7 +64,32 @@ class MembershipFlows(View):
         tx.many("UPDATE @mf_members SET union_code=? WHERE member_id=?",
                 [(u, m) for m, u in held.items() if m in known])
 
-    @staticmethod
-    def _count(delta: dict[Key, int], union: str, on: date, kind: str) -> None:
-        delta[(union, "m", on.strftime("%Y-%m"), kind)] += 1
-        delta[(union, "d", on.isoformat(), kind)] += 1
+
+def fold(items: list[Item], known: dict[str, str], held: dict[str, str],
+         delta: dict[Key, int]) -> None:
+    """Counts the events' flows into `delta`; `held` learns where each member now is.
+
+    Shared by the live batches and the bulk rebuild (which passes one `held` throughout)."""
+    for item in items:
+        ev, mid = item.event, item.member_id
+        kind = item.kind.partition(".")[2]
+        if kind in ("Joined", "TransferredIn", "TransferCancelled", "HeldAtParent"):
+            held[mid] = ev.union_id
+        where: str | None = None
+        flow = FLOW_OF.get(kind)
+        if kind in ("Joined", "TransferredIn"):
+            where = ev.union_id
+        elif kind == "TransferredOut":
+            where = ev.from_union_id
+        elif kind in ("Withdrew", "Expelled"):
+            where = held.get(mid) or known.get(mid)
+        if flow is None or where is None:
+            continue
+        _count(delta, where, _day(ev.effective_on), flow)
+        if kind == "Joined" and getattr(ev, "campaign_id", None):
+            _count(delta, where, _day(ev.effective_on), CAMPAIGN + ev.campaign_id)
+
+
+def _count(delta: dict[Key, int], union: str, on: date, kind: str) -> None:
+    delta[(union, "m", on.strftime("%Y-%m"), kind)] += 1
+    delta[(union, "d", on.isoformat(), kind)] += 1

@@ -167,17 +167,23 @@ class Runner:
     # -- rebuild and check -------------------------------------------------------------
 
     def rebuild(self, names: Sequence[str] | None = None, progress: Progress | None = None,
-                *, workers: int = 1, worker_runtime: Callable[[], Any] | None = None) -> int:
-        """Drops the named views (default all) and re-projects them from position 0.
-
-        With workers > 1 and a picklable `worker_runtime` factory, members are split over
-        that many processes (projections.parallel)."""
+                *, workers: int = 1, worker_runtime: Callable[[], Any] | None = None,
+                bulk: bool = True) -> int:
+        """Re-projects the named views (default all) from position 0: in memory, replacing tables
+        and tracking in one transaction (projections.bulk), or event by event (bulk=False), or
+        over `workers` processes given a picklable `worker_runtime` (projections.parallel)."""
         if workers > 1 and worker_runtime is not None:
             from projections.parallel import rebuild_partitioned
 
             return rebuild_partitioned(self, names, worker_runtime, workers, progress)
         views = self.view_names(names)
         with self._lock:
+            if bulk:
+                from projections.bulk import bulk_rebuild
+
+                done = bulk_rebuild(self, views, progress=progress)
+                self._cached.clear()  # and whatever arrived meanwhile, by the live path:
+                return done + self.catch_up(names=[v.name for v in views])
             with self.db.tx() as tx:
                 for v in views:
                     v.drop(tx)
