@@ -9,19 +9,17 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from domain.application_form import SUBMITTED, JoinApplication, application_id
 from domain.enums import PLATFORM_RELATED_KINDS, Channel, EmployerKind
 from domain.errors import NotFoundError, RuleViolationError, ValidationError
 from domain.joining import Situation
-from domain.joins import JoinRequest, _details, _situation
+from domain.joins import JoinCommands, JoinRequest, _details, _situation
+from domain.ledger_base import CommandResult
 from domain.personal import PersonalDetails
 from domain.structure import _reason
 from domain.values.resident_id import mask_name
-
-if TYPE_CHECKING:
-    from domain.application import CommandResult, Ledger
 
 _NO = re.compile(r"^[A-Z0-9][A-Z0-9-]{5,39}$")
 
@@ -45,8 +43,8 @@ def _consented_at(value: Any, today: date) -> str:
     return when.isoformat()
 
 
-class ApplicationCommands:
-    def _consent(self: Ledger, consent: dict[str, Any]) -> tuple[dict[str, Any], str]:
+class ApplicationCommands(JoinCommands):
+    def _consent(self, consent: dict[str, Any]) -> tuple[dict[str, Any], str]:
         """The consent record and the channel it implies (worker → online, platform → via)."""
         given_by = consent.get("given_by")
         if given_by not in ("worker", "platform"):
@@ -77,7 +75,7 @@ class ApplicationCommands:
         return record, (Channel.VIA_PLATFORM if given_by == "platform" else Channel.ONLINE).value
 
     def submit_application(
-        self: Ledger, *, details: PersonalDetails, union_code: str, worker_group: str,
+        self, *, details: PersonalDetails, union_code: str, worker_group: str,
         situation: Situation, consent: dict[str, Any], recorded_by: str,
         submitted_on: date | str | None = None, application_no: str | None = None,
         campaign_id: str | None = None,
@@ -109,7 +107,7 @@ class ApplicationCommands:
         )
         return self._result(app, self._save(app))
 
-    def get_application(self: Ledger, application_no: str) -> JoinApplication:
+    def get_application(self, application_no: str) -> JoinApplication:
         no = (application_no or "").strip().upper()
         agg = self._exists(application_id(no)) if _NO.match(no) else None
         if not isinstance(agg, JoinApplication):
@@ -118,7 +116,7 @@ class ApplicationCommands:
         return agg
 
     def approve_application(
-        self: Ledger, application_no: str, *, recorded_by: str,
+        self, application_no: str, *, recorded_by: str,
         effective_on: date | str | None = None,
     ) -> CommandResult:
         """Joins the applicant (re-checked now) and marks the application approved, atomically.
@@ -140,7 +138,7 @@ class ApplicationCommands:
         return self._result(m, self._save(m, app))
 
     def reject_application(
-        self: Ledger, application_no: str, *, reason: str, recorded_by: str,
+        self, application_no: str, *, reason: str, recorded_by: str,
         effective_on: date | str | None = None,
     ) -> CommandResult:
         why = _reason(reason)
@@ -150,11 +148,11 @@ class ApplicationCommands:
                           effective_on=self.effective(effective_on), recorded_by=recorded_by)
         return self._result(app, self._save(app))
 
-    def application_status(self: Ledger, application_no: str) -> dict[str, Any]:
+    def application_status(self, application_no: str) -> dict[str, Any]:
         """The applicant's view: status, union, dates, a rejection's reason; no personal data."""
         return self.get_application(application_no).status_view()
 
-    def application_queue(self: Ledger, union_code: str) -> list[dict[str, Any]]:
+    def application_queue(self, union_code: str) -> list[dict[str, Any]]:
         """Pending applications to the union, oldest first, with age in days.
 
         O(all applications): replays every application. Fine for a union's review queue at

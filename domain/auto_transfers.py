@@ -8,25 +8,22 @@ Each transfer is an ordinary TransferredOut: the new union accepts it from its i
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from domain.enums import Status
 from domain.errors import RuleViolationError
 from domain.joining import ART4, ART6, Situation, transfer_due
+from domain.ledger_base import LedgerBase
 from domain.membership import Membership
 from domain.ports import EmployerMemberIndex, ReplayEmployerMembers
-
-if TYPE_CHECKING:
-    from domain.application import Ledger
 
 BATCH = 500
 REASON = {"labour_contract": f"{ART4}：用人单位已建立工会，会籍转入用人单位工会",
           "dispatched": f"{ART6}：派遣单位或用工单位已建立工会，会籍依规转入"}
 
 
-class AutoTransferCommands:
+class AutoTransferCommands(LedgerBase):
     def open_due_transfers(
-        self: Ledger, employer_code: str, *, recorded_by: str,
+        self, employer_code: str, *, recorded_by: str,
         effective_on: date | str | None = None, index: EmployerMemberIndex | None = None,
     ) -> list[str]:
         """Transfers out every active member whose transfer to this employer's union is due.

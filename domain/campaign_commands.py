@@ -19,11 +19,11 @@ from domain.campaign import (
 )
 from domain.enums import WorkerGroup, parse_enum
 from domain.errors import NotFoundError, RuleViolationError, ValidationError
+from domain.ledger_base import CommandResult, LedgerBase
 from domain.structure import _name
 from domain.values.region import parse_region_code
 
 if TYPE_CHECKING:
-    from domain.application import CommandResult, Ledger
     from domain.union import Union
 
 _ID = re.compile(r"^\w[\w-]{2,39}$")  # letters (Chinese too), digits, _ and -
@@ -49,9 +49,9 @@ def _targets(targets: dict[str, Any]) -> dict[str, int]:
     return out
 
 
-class CampaignCommands:
+class CampaignCommands(LedgerBase):
     def launch_campaign(
-        self: Ledger, *, campaign_id: str, name: str, organiser_code: str, region_code: str,
+        self, *, campaign_id: str, name: str, organiser_code: str, region_code: str,
         period_from: date | str, period_to: date | str, targets: dict[str, Any],
         recorded_by: str, effective_on: date | str | None = None,
     ) -> CommandResult:
@@ -85,7 +85,7 @@ class CampaignCommands:
                                period_from=start, period_to=end, recorded_by=recorded_by)
         return self._result(c, self._save(c, registry))  # two launches at once: one conflicts
 
-    def get_campaign(self: Ledger, campaign_id: str, field: str = "campaign_id") -> Campaign:
+    def get_campaign(self, campaign_id: str, field: str = "campaign_id") -> Campaign:
         cid = (campaign_id or "").strip()
         c = self._exists(campaign_aggregate_id(cid)) if _ID.match(cid) else None
         if not isinstance(c, Campaign):
@@ -93,7 +93,7 @@ class CampaignCommands:
                                 code="campaign.not_found", field=field)
         return c
 
-    def close_campaign(self: Ledger, campaign_id: str, *, recorded_by: str,
+    def close_campaign(self, campaign_id: str, *, recorded_by: str,
                        reason: str | None = None,
                        effective_on: date | str | None = None) -> CommandResult:
         c = self.get_campaign(campaign_id)
@@ -108,7 +108,7 @@ class CampaignCommands:
                                recorded_by=recorded_by)
         return self._result(c, self._save(c, registry))
 
-    def campaign_for(self: Ledger, named: str | None, union: Union, on: date,
+    def campaign_for(self, named: str | None, union: Union, on: date,
                      registry: CampaignRegistry | None) -> str | None:
         """The campaign a join is attributed to: the named one (checked) or the only match."""
         if named:
@@ -122,7 +122,7 @@ class CampaignCommands:
         matches = registry.matching(union.region_code, on) if registry is not None else []
         return matches[0] if len(matches) == 1 else None
 
-    def campaign_progress(self: Ledger, campaign_id: str) -> dict[str, Any]:
+    def campaign_progress(self, campaign_id: str) -> dict[str, Any]:
         """Joins attributed to the campaign per worker group (against target) and per region.
 
         O(all joins): decodes every Joined event. Fine for a campaign report; dashboards read

@@ -42,7 +42,7 @@ class Situation:
     @classmethod
     def from_dict(cls, d: dict[str, str | None]) -> Situation:
         return cls(
-            relation=EmploymentRelation(d["relation"]),
+            relation=EmploymentRelation(str(d["relation"])),
             employer_code=d.get("employer_code"),
             using_unit_code=d.get("using_unit_code"),
             work_region=d.get("work_region"),

@@ -14,9 +14,11 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from domain.campaign_commands import CampaignCommands
 from domain.enums import STATUS_ZH, Channel, Status, WorkerGroup, parse_enum
 from domain.errors import AlreadyMemberError, LedgerError, RuleViolationError, ValidationError
 from domain.joining import EmployerInfo, Situation, basis_for, required_parties
+from domain.ledger_base import CommandResult
 from domain.membership import Membership
 from domain.personal import PersonalDetails
 from domain.structure import _reason
@@ -25,7 +27,6 @@ from domain.values.region import parse_region_code
 from domain.values.resident_id import parse_resident_id
 
 if TYPE_CHECKING:
-    from domain.application import CommandResult, Ledger
     from domain.union import Union
 
 
@@ -72,7 +73,7 @@ class JoinLookups:
     `known` may be preloaded by the caller in bulk (id → membership, or None if absent).
     """
 
-    def __init__(self, ledger: Ledger, known: Mapping[UUID, Any] | None = None) -> None:
+    def __init__(self, ledger: JoinCommands, known: Mapping[UUID, Any] | None = None) -> None:
         self.ledger = ledger
         self._unions: dict[tuple[str, str], Union] = {}
         self._employers: dict[tuple[str, str], EmployerInfo] = {}
@@ -107,12 +108,12 @@ class JoinLookups:
         return self.loaded[mid]
 
 
-class JoinCommands:
-    def _employer_info(self: Ledger, code: str | None, field: str) -> EmployerInfo | None:
+class JoinCommands(CampaignCommands):
+    def _employer_info(self, code: str | None, field: str) -> EmployerInfo | None:
         return self.get_employer(code, field=field).info() if code else None
 
     def _prepare_join(
-        self: Ledger, req: JoinRequest, lookups: JoinLookups | None = None, seal: bool = True,
+        self, req: JoinRequest, lookups: JoinLookups | None = None, seal: bool = True,
     ) -> tuple[Membership, str]:
         """Validates a join fully and returns the (new or rejoined) membership, unsaved."""
         look = lookups or JoinLookups(self)
@@ -174,16 +175,16 @@ class JoinCommands:
         m = Membership._create(Membership.Joined, id=mid, personal=personal, **fields)
         return m, basis_text
 
-    def join(self: Ledger, request: JoinRequest) -> CommandResult:
+    def join(self, request: JoinRequest) -> CommandResult:
         m, _ = self._prepare_join(request)
         return self._result(m, self._save(m))
 
-    def validate_join(self: Ledger, request: JoinRequest) -> str:
+    def validate_join(self, request: JoinRequest) -> str:
         """Every check `join` makes, nothing recorded; returns the basis (rule and article)."""
         return self._prepare_join(request, seal=False)[1]
 
     def _prepare_many(
-        self: Ledger, requests: Sequence[JoinRequest], lookups: JoinLookups | None, seal: bool,
+        self, requests: Sequence[JoinRequest], lookups: JoinLookups | None, seal: bool,
     ) -> tuple[list[Membership], list[tuple[int, LedgerError]]]:
         lookups = lookups or JoinLookups(self)
         ready: list[Membership] = []
@@ -205,7 +206,7 @@ class JoinCommands:
         return ready, errors
 
     def join_many(
-        self: Ledger, requests: Sequence[JoinRequest], *, lookups: JoinLookups | None = None,
+        self, requests: Sequence[JoinRequest], *, lookups: JoinLookups | None = None,
     ) -> tuple[int, list[tuple[int, LedgerError]]]:
         """Joins a batch atomically: the valid rows in one save, errors returned per row.
 
@@ -216,7 +217,7 @@ class JoinCommands:
         return self.save_join_batch(ready), errors
 
     def prepare_join_batch(
-        self: Ledger, requests: Sequence[JoinRequest], *, lookups: JoinLookups | None = None,
+        self, requests: Sequence[JoinRequest], *, lookups: JoinLookups | None = None,
     ) -> tuple[list[Membership], list[tuple[int, LedgerError]]]:
         """join_many's first half: data keys made, every row checked and sealed, nothing saved.
 
@@ -226,12 +227,12 @@ class JoinCommands:
         self.vault.ensure_keys(str(i) for i in ids)
         return self._prepare_many(requests, lookups, seal=True)
 
-    def save_join_batch(self: Ledger, ready: Sequence[Membership]) -> int:
+    def save_join_batch(self, ready: Sequence[Membership]) -> int:
         """join_many's second half: one atomic save (ConflictError: nothing recorded)."""
         return self._save(*ready) if ready else 0
 
     def validate_many(
-        self: Ledger, requests: Sequence[JoinRequest], *, lookups: JoinLookups | None = None,
+        self, requests: Sequence[JoinRequest], *, lookups: JoinLookups | None = None,
     ) -> list[tuple[int, LedgerError]]:
         """A dry run of join_many: the same checks per row, nothing recorded, no keys made."""
         return self._prepare_many(requests, lookups, seal=False)[1]

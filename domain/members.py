@@ -7,26 +7,24 @@ ConflictError and nothing is recorded (the caller may reload and run the command
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from domain.enums import EmploymentRelation, Status, WorkerGroup, parse_enum
 from domain.errors import RuleViolationError, ValidationError
 from domain.joining import Situation, transfer_due
 from domain.joins import JoinCommands, JoinRequest, _details, _situation  # noqa: F401 (re-exported)
+from domain.ledger_base import CommandResult
 from domain.membership import Membership
 from domain.personal import PersonalDetails
 from domain.structure import _reason
-
-if TYPE_CHECKING:
-    from domain.application import CommandResult, Ledger
 
 
 class MembershipCommands(JoinCommands):
     # -- transfers (R5) ------------------------------------------------------------------
 
     def transfer_out(
-        self: Ledger, member_id: UUID | str, *, destination_code: str, reason: str,
+        self, member_id: UUID | str, *, destination_code: str, reason: str,
         recorded_by: str, effective_on: date | str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
@@ -47,7 +45,7 @@ class MembershipCommands(JoinCommands):
         return self._result(m, self._save(m))
 
     def transfer_in(
-        self: Ledger, member_id: UUID | str, *, union_code: str, recorded_by: str,
+        self, member_id: UUID | str, *, union_code: str, recorded_by: str,
         effective_on: date | str | None = None, expected_version: int | None = None,
     ) -> CommandResult:
         m = self.get_membership(member_id)
@@ -74,7 +72,7 @@ class MembershipCommands(JoinCommands):
         return self._result(m, self._save(m))
 
     def cancel_transfer(
-        self: Ledger, member_id: UUID | str, *, reason: str, recorded_by: str,
+        self, member_id: UUID | str, *, reason: str, recorded_by: str,
         effective_on: date | str | None = None, expected_version: int | None = None,
     ) -> CommandResult:
         m = self.get_membership(member_id)
@@ -90,7 +88,7 @@ class MembershipCommands(JoinCommands):
     # -- life cycle (R4, R6, R7) ---------------------------------------------------------
 
     def _simple(
-        self: Ledger, member_id: UUID | str, event: type[Any], expected_version: int | None,
+        self, member_id: UUID | str, event: type[Any], expected_version: int | None,
         check: str, effective_on: date | str | None, recorded_by: str, **fields: Any,
     ) -> CommandResult:
         m = self.get_membership(member_id)
@@ -103,7 +101,7 @@ class MembershipCommands(JoinCommands):
         return self._result(m, self._save(m))
 
     def retain(
-        self: Ledger, member_id: UUID | str, *, cause: str, recorded_by: str,
+        self, member_id: UUID | str, *, cause: str, recorded_by: str,
         reason: str | None = None, effective_on: date | str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
@@ -116,14 +114,14 @@ class MembershipCommands(JoinCommands):
                             effective_on, recorded_by, cause=cause, reason=reason)
 
     def reactivate(
-        self: Ledger, member_id: UUID | str, *, recorded_by: str, reason: str | None = None,
+        self, member_id: UUID | str, *, recorded_by: str, reason: str | None = None,
         effective_on: date | str | None = None, expected_version: int | None = None,
     ) -> CommandResult:
         return self._simple(member_id, Membership.Reactivated, expected_version,
                             "check_reactivate", effective_on, recorded_by, reason=reason)
 
     def withdraw(
-        self: Ledger, member_id: UUID | str, *, recorded_by: str, automatic: bool = False,
+        self, member_id: UUID | str, *, recorded_by: str, automatic: bool = False,
         reason: str | None = None, effective_on: date | str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
@@ -138,7 +136,7 @@ class MembershipCommands(JoinCommands):
         return self._result(m, self._save(m))
 
     def expel(
-        self: Ledger, member_id: UUID | str, *, recorded_by: str, reason: str,
+        self, member_id: UUID | str, *, recorded_by: str, reason: str,
         effective_on: date | str | None = None, expected_version: int | None = None,
     ) -> CommandResult:
         why = _reason(reason)
@@ -151,7 +149,7 @@ class MembershipCommands(JoinCommands):
         return self._result(m, self._save(m))
 
     def delegate_management(
-        self: Ledger, member_id: UUID | str, *, to_union_code: str, recorded_by: str,
+        self, member_id: UUID | str, *, to_union_code: str, recorded_by: str,
         reason: str | None = None, effective_on: date | str | None = None,
     ) -> CommandResult:
         """R4 委托代管: only a dispatched member, only to the using unit's union."""
@@ -176,7 +174,7 @@ class MembershipCommands(JoinCommands):
         return self._result(m, self._save(m))
 
     def change_employment(
-        self: Ledger, member_id: UUID | str, *, situation: Situation, recorded_by: str,
+        self, member_id: UUID | str, *, situation: Situation, recorded_by: str,
         reason: str | None = None, effective_on: date | str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
@@ -188,7 +186,7 @@ class MembershipCommands(JoinCommands):
                             recorded_by, employment=s.as_dict(), reason=reason)
 
     def correct_details(
-        self: Ledger, member_id: UUID | str, *, recorded_by: str, reason: str,
+        self, member_id: UUID | str, *, recorded_by: str, reason: str,
         details: PersonalDetails | None = None, worker_group: str | None = None,
         effective_on: date | str | None = None, expected_version: int | None = None,
     ) -> CommandResult:
@@ -210,7 +208,7 @@ class MembershipCommands(JoinCommands):
         return self._result(m, self._save(m))
 
     def erase_personal_data(
-        self: Ledger, member_id: UUID | str, *, recorded_by: str, reason: str,
+        self, member_id: UUID | str, *, recorded_by: str, reason: str,
     ) -> CommandResult:
         """PIPL art. 47: records the erasure, then destroys the person's data key."""
         why = _reason(reason)
@@ -223,7 +221,7 @@ class MembershipCommands(JoinCommands):
         self.vault.erase(str(m.id))
         return self._result(m, position)
 
-    def due_transfer(self: Ledger, member_id: UUID | str) -> str | None:
+    def due_transfer(self, member_id: UUID | str) -> str | None:
         """The union an active member should transfer to under R2/R4, e.g. because the
         employer has since established its own union; None when nothing is due."""
         m = self.get_membership(member_id)
@@ -234,6 +232,6 @@ class MembershipCommands(JoinCommands):
         using = self._employer_info(s.using_unit_code, "situation.using_unit_code")
         return transfer_due(s, m.union_id, employer, using)
 
-    def personal_details(self: Ledger, m: Membership) -> PersonalDetails | None:
+    def personal_details(self, m: Membership) -> PersonalDetails | None:
         """The member's details, or None after erasure."""
         return None if m.erased else self.vault.open(str(m.id), m.personal)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 if TYPE_CHECKING:
-    from domain.application import Ledger
+    from domain.ledger_base import LedgerBase
 
 
 class MemberIndex(Protocol):
@@ -22,7 +22,7 @@ class MemberIndex(Protocol):
 class ReplayMemberIndex:
     """MemberIndex by replaying every membership's events (small ledgers and tests)."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: LedgerBase) -> None:
         self.ledger = ledger
 
     def holding_members(self, union_code: str) -> list[UUID]:
@@ -43,7 +43,7 @@ class ReplayMemberIndex:
             start = page[-1].id + 1
         out = []
         for mid in sorted(ids):
-            m = self.ledger.repository.get(mid)
+            m: Any = self.ledger.repository.get(mid)
             assert isinstance(m, Membership)
             if m.holds and m.union_id == union_code:
                 out.append(mid)
@@ -59,7 +59,7 @@ class EmployerMemberIndex(Protocol):
 class ReplayEmployerMembers:
     """EmployerMemberIndex by replaying every membership (small ledgers and tests): O(members)."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: LedgerBase) -> None:
         self.ledger = ledger
 
     def employer_members(self, employer_code: str) -> list[UUID]:

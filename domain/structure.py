@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from domain.employer import Employer, employer_id
 from domain.enums import EmployerKind, UnionKind, UnionLevel, parse_enum
 from domain.errors import NotFoundError, RuleViolationError, ValidationError
+from domain.ledger_base import CommandResult, LedgerBase
 from domain.membership import Membership
 from domain.union import Union, union_id
 from domain.values.credit_code import parse_credit_code
 from domain.values.region import parse_region_code
-
-if TYPE_CHECKING:
-    from domain.application import CommandResult, Ledger
 
 
 def _name(value: str, field: str = "name") -> str:
@@ -36,9 +33,9 @@ def _reason(value: str | None, field: str = "reason") -> str:
     return value.strip()
 
 
-class StructureCommands:
+class StructureCommands(LedgerBase):
     def establish_union(
-        self: Ledger, *, code: str, name: str, kind: str, level: str, region_code: str,
+        self, *, code: str, name: str, kind: str, level: str, region_code: str,
         parent_code: str | None, approved_by: str | None, recorded_by: str,
         employer_code: str | None = None, effective_on: date | str | None = None,
     ) -> CommandResult:
@@ -108,7 +105,7 @@ class StructureCommands:
         return self._result(union, self._save(union, employer))
 
     def rename_union(
-        self: Ledger, code: str, *, name: str, recorded_by: str,
+        self, code: str, *, name: str, recorded_by: str,
         effective_on: date | str | None = None, reason: str | None = None,
     ) -> CommandResult:
         union = self.get_union(code)
@@ -119,7 +116,7 @@ class StructureCommands:
         return self._result(union, self._save(union))
 
     def reparent_union(
-        self: Ledger, code: str, *, parent_code: str, recorded_by: str,
+        self, code: str, *, parent_code: str, recorded_by: str,
         effective_on: date | str | None = None, reason: str | None = None,
     ) -> CommandResult:
         union = self.get_union(code)
@@ -143,7 +140,7 @@ class StructureCommands:
         return self._result(union, self._save(union))
 
     def dissolve_union(
-        self: Ledger, code: str, *, recorded_by: str, reason: str,
+        self, code: str, *, recorded_by: str, reason: str,
         effective_on: date | str | None = None,
     ) -> CommandResult:
         """Dissolves the union; its members are held at the next union up (R8)."""
@@ -152,7 +149,7 @@ class StructureCommands:
         return self._result(changed[0], self._save(*changed))
 
     def _dissolution(
-        self: Ledger, code: str, recorded_by: str, why: str, eff: date,
+        self, code: str, recorded_by: str, why: str, eff: date,
         employer: Employer | None = None,
     ) -> list[Employer | Union | Membership]:
         """Triggers (does not save) the dissolution, the employer unlink and the holds."""
@@ -189,7 +186,7 @@ class StructureCommands:
         return changed
 
     def register_employer(
-        self: Ledger, *, code: str, name: str, kind: str, region_code: str, recorded_by: str,
+        self, *, code: str, name: str, kind: str, region_code: str, recorded_by: str,
         parent_code: str | None = None, effective_on: date | str | None = None,
     ) -> CommandResult:
         cc = parse_credit_code(code, field="code")
@@ -206,7 +203,7 @@ class StructureCommands:
         return self._result(employer, self._save(employer))
 
     def close_employer(
-        self: Ledger, code: str, *, recorded_by: str, reason: str,
+        self, code: str, *, recorded_by: str, reason: str,
         effective_on: date | str | None = None,
     ) -> CommandResult:
         """Closes the employer; its union is dissolved and members held one level up (R8)."""
