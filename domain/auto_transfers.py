@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.enums import Status
+from domain.enums import FALLBACK_KINDS, EmploymentRelation, Status
 from domain.errors import RuleViolationError
 from domain.joining import ART4, ART6, Situation, transfer_due
 from domain.ledger_base import LedgerBase
@@ -40,6 +40,7 @@ class AutoTransferCommands(LedgerBase):
         eff = self.effective(effective_on)
         ids = (index or ReplayEmployerMembers(self)).employer_members(employer.code)
         infos = {employer.code: employer.info()}
+        kinds: dict[str, str] = {}  # union code → kind, read once per union
         released: list[str] = []
         batch: list[Membership] = []
         for mid in ids:
@@ -47,6 +48,9 @@ class AutoTransferCommands(LedgerBase):
             if Status(m.status) is not Status.ACTIVE:
                 continue  # the index may lag; the aggregate decides
             s = Situation.from_dict(m.employment)
+            if s.relation is EmploymentRelation.LABOUR_CONTRACT and kinds.setdefault(
+                    m.union_id, self.get_union(m.union_id).kind) not in FALLBACK_KINDS:
+                continue  # art. 4 moves employees out of fallback unions, not other enterprises'
             for code in (s.employer_code, s.using_unit_code):
                 if code and code not in infos:
                     infos[code] = self.get_employer(code).info()

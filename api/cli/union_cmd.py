@@ -14,6 +14,8 @@ from api.cli.audit_history import CodeArg, union_app
 from api.cli.common import DatabaseUrl, DataDir, console
 from api.cli.member import EffectiveOn, union_label
 from api.cli.session import Actor, actor_or_default, ledger_session
+from api.union_establish import establish_and_open_transfers, projected_index
+from api.wiring import build_read_side
 from domain.enums import LEVEL_ZH, UNION_KIND_ZH, UnionKind, UnionLevel
 
 
@@ -40,13 +42,22 @@ def add(
 ) -> None:
     """建立工会: recorded only when approved by the parent union (R9)."""
     with ledger_session(data_dir, database_url) as rt:
-        rt.ledger.establish_union(
-            code=code, name=name, kind=kind, level=level, region_code=region, parent_code=parent,
-            approved_by=approved_by or parent, recorded_by=actor_or_default(actor),
-            employer_code=employer, effective_on=effective_on,
+        index = None
+        if employer:  # the employer's members due to the new union are found in the directory
+            store, runner = build_read_side(rt, start_runner=False)
+            runner.catch_up()
+            index = projected_index(store)
+        _, released = establish_and_open_transfers(
+            rt.ledger, index, code=code, name=name, kind=kind, level=level, region_code=region,
+            parent_code=parent, approved_by=approved_by or parent,
+            recorded_by=actor_or_default(actor), employer_code=employer,
+            effective_on=effective_on,
         )
         console.print(f"[green]已建立[/green] {escape(union_label(rt.ledger, code))}",
                       highlight=False)
+        if released:
+            console.print(f"已发起 {len(released)} 名会员的会籍接转（第（四）条），"
+                          "待新工会在接转收件箱中接收", highlight=False)
 
 
 @union_app.command("show")

@@ -18,6 +18,7 @@ from api.http.schemas.unions import (
     RegisterEmployerRequest,
 )
 from api.http.writes import write
+from api.union_establish import projected_index
 from domain.employer import Employer
 from domain.enums import FALLBACK_KINDS
 from domain.values import region_covers
@@ -88,3 +89,17 @@ def covering_unions(code: EmployerCode, ctx: Ctx, caller: Caller,
     return {"employer_code": e.code,
             "own_union": ctx.reads.union(e.union_code) if e.union_code else None,
             "local_unions": local}
+
+
+@router.post("/{code}/due-transfers", summary="Open the transfers due to the employer's union "
+             "(art. 4, R4): done on establishing it; run again after a conflict")
+def open_due_transfers(ctx: Ctx, caller: Caller, code: EmployerCode) -> dict[str, Any]:
+    ledger = ctx.runtime.ledger
+    e = ledger.get_employer(code, field="code")
+    caller.require_role(*OFFICIALS)
+    if e.union_code:  # without one the ledger refuses (auto_transfer.no_union)
+        caller.require_union_write(e.union_code)
+    released = ledger.open_due_transfers(e.code, recorded_by=caller.principal.subject,
+                                         index=projected_index(ctx.reads.store))
+    return {"employer_code": e.code, "union_code": e.union_code, "released": released,
+            "position": int(ledger.recorder.max_notification_id() or 0)}

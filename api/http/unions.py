@@ -26,6 +26,7 @@ from api.http.schemas.unions import (
     UnionResponse,
 )
 from api.http.writes import write
+from api.union_establish import establish_and_open_transfers, projected_index
 from domain.enums import Channel, Status, WorkerGroup
 
 router = APIRouter(prefix="/unions", tags=["unions"], responses=PROBLEM_RESPONSES)
@@ -40,14 +41,13 @@ def establish_union(body: EstablishUnionRequest, ctx: Ctx, caller: Caller, reque
         caller.require_role("national_admin")
     else:
         caller.require_union_write(body.parent_code)
-    return write(ctx, caller, request, body, idempotency_key, lambda: ctx.runtime.ledger
-                 .establish_union(code=body.code, name=body.name, kind=body.kind.value,
-                                  level=body.level.value, region_code=body.region_code,
-                                  parent_code=body.parent_code, approved_by=body.approved_by,
-                                  recorded_by=caller.principal.subject,
-                                  employer_code=body.employer_code,
-                                  effective_on=body.effective_on),
-                 status=201, location=f"/unions/{body.code}")
+    # an employer's union: its members due to it (art. 4, R4) are released to its inbox too
+    return write(ctx, caller, request, body, idempotency_key, lambda: establish_and_open_transfers(
+        ctx.runtime.ledger, projected_index(ctx.reads.store), code=body.code, name=body.name,
+        kind=body.kind.value, level=body.level.value, region_code=body.region_code,
+        parent_code=body.parent_code, approved_by=body.approved_by,
+        recorded_by=caller.principal.subject, employer_code=body.employer_code,
+        effective_on=body.effective_on)[0], status=201, location=f"/unions/{body.code}")
 
 
 @router.get("/{code}", response_model=UnionResponse, summary="One union")
