@@ -63,12 +63,16 @@ def ingest(rows: int) -> None:
 def rebuild(members: int, workers: int) -> None:
     out = _run("bench_rebuild.py", ["--members", str(members), "--database", "postgres",
                                     "--workers", str(workers)])
-    read = _num(r"\(a\) read \+ decode\s+[\d,]+ events\s+[\d.]+ s\s+" + NUM, out)
-    for w in sorted({1, workers}):
-        rate = _num(rf"\(b\) (?:full )?rebuild, {w} process\(es\)\s+[\d,]+ events\s+[\d.]+ s\s+"
-                    + NUM, out)
-        figure(f"e{w}", f"projection rebuild, {w} process(es), {members:,} members", rate,
-               "events/s", read, "events/s (read + decode alone)")
+    rate = r"^\((\w)\) (.+?)\s+[\d,]+ events\s+[\d.]+ s\s+" + NUM + " events/s"
+    rows = [(m.group(1), m.group(2).strip(), float(m.group(3).replace(",", "")))
+            for m in re.finditer(rate, out, re.M)]
+    read = next((r for key, _, r in rows if key == "a"), 0.0)
+    rebuilds = [(label, r) for key, label, r in rows if key != "a"]
+    if not read or not rebuilds:
+        raise SystemExit("benchmark output changed: no (a) read or (b) rebuild line")
+    for n, (label, r) in enumerate(rebuilds, 1):
+        figure(f"e{n}", f"projection {label}, {members:,} members", r, "events/s", read,
+               "events/s (read + decode alone)")
 
 
 def projection_process(settings: Settings, members: int) -> None:
