@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from domain.personal import Identity, PersonalDataVault
 from projections.applications import ApplicationQueue
 from projections.base import View
+from projections.campaign_progress import CampaignProgress
 from projections.db import Db, Target
 from projections.member_directory import MemberDirectory
 from projections.membership_counts import MembershipCounts
@@ -16,7 +17,7 @@ from projections.transfer_inbox import TransferInbox
 from projections.union_tree import UnionTree
 
 VIEW_NAMES = ("union_tree", "member_directory", "membership_counts", "membership_periods",
-              "transfer_inbox", "membership_flows", "application_queue")
+              "transfer_inbox", "membership_flows", "application_queue", "campaign_progress")
 
 
 class SettingsLike(Protocol):
@@ -44,4 +45,5 @@ def make_views(db: Db, vault: PersonalDataVault, identity: Identity) -> list[Vie
         TransferInbox(db),
         MembershipFlows(db),  # dashboard trend and campaign counters (api/pages)
         ApplicationQueue(db, vault),  # online applications awaiting review (art. 8)
+        CampaignProgress(db),  # joins per campaign × union × worker group (art. 14)
     ]

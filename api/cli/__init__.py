@@ -14,6 +14,7 @@ app = typer.Typer(
 # command modules register themselves on `app` when imported (one line each, keep sorted)
 from api.cli import audit, core  # noqa: E402,F401,I001 (one line per command module)
 from api.cli import audit_history  # noqa: E402,F401
+from api.cli import campaign  # noqa: E402,F401
 from api.cli import demo_cmd  # noqa: E402,F401
 from api.cli import importer  # noqa: E402,F401
 from api.cli import member, member_show  # noqa: E402,F401

@@ -16,6 +16,7 @@ from api.http import (
     applications,
     audit,
     audit_log,
+    campaigns,
     employers,
     errors,
     health,
@@ -97,7 +98,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, read_side:
     errors.install(app)
     metrics.install(app)
     for module in (health, unions, employers, joining_paths, memberships, membership_changes,
-                   transfers, audit_log, audit, imports, applications):
+                   transfers, audit_log, audit, imports, applications, campaigns):
         app.include_router(module.router)
     register_pages(app)  # the zh-CN dashboard pages (api/pages)
     return app
