@@ -43,12 +43,13 @@ class SqliteKeyStore:
                     out[s] = bytes(w)
         return out
 
-    def put_many(self, items: dict[str, bytes]) -> None:
+    def put_many(self, items: dict[str, bytes]) -> set[str] | None:
         with self._lock, self._conn:
             self._conn.executemany(
                 "INSERT OR IGNORE INTO ledger_keys (subject, wrapped) VALUES (?, ?)",
                 list(items.items()),
             )
+        return None  # which rows were new is not known: the vault re-reads them
 
     def delete(self, subject: str) -> bool:
         with self._lock, self._conn:
@@ -82,13 +83,20 @@ class PostgresKeyStore:
             ).fetchall()
         return {s: bytes(w) for s, w in rows}
 
-    def put_many(self, items: dict[str, bytes]) -> None:
-        with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO ledger_keys (subject, wrapped) VALUES (%s, %s) "
-                "ON CONFLICT (subject) DO NOTHING",
-                list(items.items()),
-            )
+    def put_many(self, items: dict[str, bytes]) -> set[str] | None:
+        """One multi-row INSERT per 1,000 keys (not a statement per key); RETURNING tells
+        which this call stored, so the vault need not read them back."""
+        rows = list(items.items())
+        stored: set[str] = set()
+        with self._pool.connection() as conn:
+            for k in range(0, len(rows), 1000):
+                chunk = rows[k : k + 1000]
+                marks = ",".join(["(%s,%s)"] * len(chunk))  # placeholders only: no data
+                stored.update(r[0] for r in conn.execute(
+                    f"INSERT INTO ledger_keys (subject, wrapped) VALUES {marks}"  # noqa: S608
+                    " ON CONFLICT (subject) DO NOTHING RETURNING subject",
+                    [v for pair in chunk for v in pair]).fetchall())
+        return stored
 
     def delete(self, subject: str) -> bool:
         with self._pool.connection() as conn:

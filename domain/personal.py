@@ -70,7 +70,10 @@ class KeyStore(Protocol):
 
     def get_many(self, subjects: Iterable[str]) -> dict[str, bytes]: ...
 
-    def put_many(self, items: dict[str, bytes]) -> None: ...
+    def put_many(self, items: dict[str, bytes]) -> set[str] | None:
+        """Stores keys for subjects that have none; returns the subjects this call stored
+        (None: not known, the caller re-reads)."""
+        ...
 
     def delete(self, subject: str) -> bool: ...
 
@@ -88,10 +91,12 @@ class InMemoryKeyStore:
     def get_many(self, subjects: Iterable[str]) -> dict[str, bytes]:
         return {s: self._keys[s] for s in subjects if s in self._keys}
 
-    def put_many(self, items: dict[str, bytes]) -> None:
+    def put_many(self, items: dict[str, bytes]) -> set[str] | None:
         with self._lock:
-            for subject, wrapped in items.items():
-                self._keys.setdefault(subject, wrapped)
+            stored = {s for s in items if s not in self._keys}
+            for subject in stored:
+                self._keys[subject] = items[subject]
+        return stored
 
     def delete(self, subject: str) -> bool:
         with self._lock:
@@ -119,10 +124,16 @@ class PersonalDataVault:
         """Creates data keys for subjects that have none (batched for bulk joins)."""
         wanted = [s for s in subjects if s not in self._cache]
         found = self.keystore.get_many(wanted)
-        new = {s: self._wrap(s, AESGCM.generate_key(256)) for s in wanted if s not in found}
-        if new:
-            self.keystore.put_many(new)
-            found = self.keystore.get_many(wanted)
+        fresh = {s: AESGCM.generate_key(256) for s in wanted if s not in found}
+        if fresh:
+            stored = self.keystore.put_many({s: self._wrap(s, k) for s, k in fresh.items()})
+            # keys this call stored are known in the clear: no re-read, no unwrap (bulk joins);
+            # a subject another writer won meanwhile gets that writer's key
+            for subject in stored or ():
+                self._cache[subject] = fresh[subject]
+            lost = [s for s in fresh if s not in (stored or ())]
+            if lost:
+                found.update(self.keystore.get_many(lost))
         for subject, wrapped in found.items():
             self._cache[subject] = self._unwrap(subject, wrapped)
 
