@@ -6,10 +6,11 @@ The Ed25519 signing key lives outside the database; auditors keep the digests el
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Iterator
+from typing import Annotated, Any
 
 import psycopg
 import typer
@@ -88,7 +89,8 @@ def verify_cmd(
         err_console.print(f"[red]参数错误[/red] {e}")
         raise typer.Exit(2) from None
     if result.ok:
-        console.print(f"[green]OK[/green] 已核验 {result.checked} 条记录；未封存 {result.unsealed} 条")
+        console.print(f"[green]OK[/green] 已核验 {result.checked} 条记录；"
+                      f"未封存 {result.unsealed} 条")
         return
     console.print(f"[red]篡改 / TAMPERED[/red] ({result.problem}) 位置 {result.position}: "
                   f"{result.message_zh}")

@@ -1,4 +1,4 @@
-"""A malformed request is answered in Chinese (English on request), naming the field and the rule."""
+"""A malformed request is answered in Chinese (English on request), naming the field."""
 
 from tests.api.conftest import join_body
 

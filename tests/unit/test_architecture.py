@@ -1,4 +1,4 @@
-"""The layer rules of DESIGN.md §5 hold: domain imports neither api/ nor projections/ nor drivers."""
+"""The layer rules of DESIGN.md §5 hold: domain imports neither api/ nor projections/."""
 
 import shutil
 import subprocess
