@@ -8,13 +8,14 @@ path (Runner.catch_up) then continues from the position the rebuild reached.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from projections.base import Item, View, kind_of
-from projections.bulk_counters import CountsFold, FlowsFold, InboxFold
-from projections.bulk_members import DirectoryFold, PeriodsFold
-from projections.db import Tx
+from projections.bulk_counters import FlowsFold, InboxFold
+from projections.bulk_members import MembersFold
+from projections.db import Db, Tx
 
 if TYPE_CHECKING:
     from projections.runner import Progress, Runner
@@ -44,50 +45,75 @@ class ReplayFold:
         self.items = []
 
 
-FOLDS: dict[str, Any] = {
-    "member_directory": DirectoryFold, "membership_periods": PeriodsFold,
-    "membership_counts": CountsFold, "membership_flows": FlowsFold,
-    "transfer_inbox": InboxFold,
-}
+FOLDS: dict[str, Any] = {"membership_flows": FlowsFold, "transfer_inbox": InboxFold}
+MEMBERS = frozenset({"member_directory", "membership_periods", "membership_counts"})
 
 
-def fold_for(view: View) -> Fold:
-    cls = FOLDS.get(view.name)
-    return ReplayFold(view) if cls is None else cls(view)
+def folds_for(views: Sequence[View]) -> list[tuple[frozenset[str], Fold]]:
+    """Each fold with the event kinds it reads; the per-member views share one fold."""
+    members = [v for v in views if v.name in MEMBERS]
+    out: list[tuple[frozenset[str], Fold]] = []
+    if members:
+        fold = MembersFold(members)
+        out.append((fold.kinds, fold))
+    for v in views:
+        if v.name not in MEMBERS:
+            cls = FOLDS.get(v.name, ReplayFold)
+            out.append((v.kinds, cls(v)))
+    return out
 
 
 def bulk_rebuild(runner: Runner, views: Sequence[View], *, stop: int | None = None,
                  progress: Progress | None = None, page: int = PAGE) -> int:
     """Re-projects `views` from position 0 up to `stop` (default: the log's end now), replacing
     their tables and tracking in one transaction; returns the notifications read."""
-    ledger, db = runner.ledger, runner.db
-    top = stop if stop is not None else (ledger.recorder.max_notification_id() or 0)
-    folds = [(v, fold_for(v)) for v in views]
+    top = stop if stop is not None else (runner.ledger.recorder.max_notification_id() or 0)
+    folds = folds_for(views)
+    gt, done, stamp = _read(runner, views, folds, top, page, progress)
+    _load(runner.db, views, folds, gt, stamp)
+    return done
+
+
+def _read(runner: Runner, views: Sequence[View], folds: list[tuple[frozenset[str], Fold]],
+          top: int, page: int, progress: Progress | None) -> tuple[int, int, datetime | None]:
+    """Reads and folds every page; the next page is fetched on a thread meanwhile (the wait
+    for the database releases the GIL)."""
+    recorder, to_event = runner.ledger.recorder, runner.ledger.mapper.to_domain_event
     kinds = frozenset().union(*(v.kinds for v in views))
-    to_event = ledger.mapper.to_domain_event
     gt = done = 0
     stamp: datetime | None = None
-    while gt < top:
-        batch = ledger.recorder.select_notifications(start=gt + 1, limit=page, stop=top)
-        if not batch:
-            break
-        items = [Item(n.id, k, to_event(n)) for n in batch if (k := kind_of(n.topic)) in kinds]
-        for v, f in folds:
-            f.fold([i for i in items if i.kind in v.kinds])
-        if items:
-            stamp = items[-1].event.timestamp
-        gt, done = batch[-1].id, done + len(batch)
-        if progress:
-            progress(gt, max(top, gt))
+    with ThreadPoolExecutor(1, thread_name_prefix="rebuild-read") as pool:
+        ahead = pool.submit(recorder.select_notifications, start=1, limit=page, stop=top)
+        while gt < top:
+            batch = ahead.result()
+            if not batch:
+                break
+            gt, done = batch[-1].id, done + len(batch)
+            if gt < top:
+                ahead = pool.submit(recorder.select_notifications, start=gt + 1, limit=page,
+                                    stop=top)
+            items = [Item(n.id, k, to_event(n)) for n in batch
+                     if (k := kind_of(n.topic)) in kinds]
+            for wanted, f in folds:
+                f.fold([i for i in items if i.kind in wanted])
+            if items:
+                stamp = items[-1].event.timestamp
+            if progress:
+                progress(gt, max(top, gt))
+    return gt, done, stamp
+
+
+def _load(db: Db, views: Sequence[View], folds: list[tuple[frozenset[str], Fold]], gt: int,
+          stamp: datetime | None) -> None:
     with db.tx() as tx:
         if db.dialect == "postgres":  # not while another process creates the tables
             tx.run("SELECT pg_advisory_xact_lock(8111)")
-        for v, _ in folds:
+        for v in views:
             v.drop(tx)
             v.create(tx)
         for _, f in folds:
             f.load(tx)
-        for v, _ in folds:  # after the load: building an index once beats updating it per row
+        for v in views:  # after the load: building an index once beats updating it per row
             v.create_indexes(tx)
         now = db.ts(datetime.now(UTC))
         tx.many("UPDATE @projection_tracking SET position=?, last_event_at=?, updated_at=?"
@@ -96,4 +122,3 @@ def bulk_rebuild(runner: Runner, views: Sequence[View], *, stop: int | None = No
             for v in views:
                 for t in v.tables:
                     tx.run(f"ANALYZE {db.table(t)}")
-    return done

@@ -1,32 +1,30 @@
-"""Bulk-rebuild folds for the per-member views: member_directory and membership_periods.
+"""Bulk-rebuild fold for the per-member views: member_directory, membership_periods and
+membership_counts from ONE state per member (a slotted stand-in the domain's `apply` mutates).
 
-Rows live in memory as tuples between pages; the directory opens each person's sealed details
-once, from the final token, at load time (one keystore query per chunk, none for the erased).
+Each person's sealed details are opened once, from the final token, at load time (one keystore
+query per chunk; erased people have no key and are never decrypted). Counts are each member's
+final cell summed up the final tree: what the live path reaches by moving members (and, on
+Reparented, whole subtrees) one event at a time.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from types import SimpleNamespace
 from typing import Any
 
-from projections.base import Item
+from projections.base import Item, View
 from projections.db import Tx
-from projections.member_directory import (
-    COLS,
-    PERSONAL,
-    MemberDirectory,
-    _from_row,
-    _to_row,
-    fold,
-    personal_fields,
-)
+from projections.member_directory import COLS, EMPLOYMENT, PERSONAL, PURGED, personal_fields
+from projections.membership_counts import MEMBER_COLS
 from projections.membership_periods import COLS as PERIOD_COLS
-from projections.membership_periods import VALID_TO, MembershipPeriods, _Member
+from projections.membership_periods import VALID_FROM, VALID_TO
 
-PENDING = object()  # masked_name until the load opens the member's final token
-_P0, _P1 = COLS.index(PERSONAL[0]), COLS.index(PERSONAL[-1]) + 1
 OPEN_CHUNK = 2000
+COUNT_COLS = ("union_code", "scope", "status", "worker_group", "channel", "n")
+_DECRYPTS = frozenset({"Membership.Joined", "Membership.DetailsCorrected"})
+_NO_PERSONAL = (None,) * (len(PERSONAL) - 1)
+_PURGED = tuple(PURGED[c] for c in PERSONAL[:-1])
 
 
 def copy_rows(tx: Tx, table: str, cols: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -41,80 +39,142 @@ def copy_rows(tx: Tx, table: str, cols: Sequence[str], rows: Iterable[Sequence[A
         tx.cur.executemany(f"INSERT INTO {tx.db.table(table)} ({names}) VALUES ({marks})", rows)
 
 
-def _defer(member_id: str, token: str) -> dict[str, Any]:
-    return {"masked_name": PENDING, "personal": token}
+class State:
+    """A membership as the events' `apply` sees it, plus what the directory and periods keep."""
+
+    __slots__ = ("member_id", "status", "union_id", "destination_union_id", "worker_group",
+                 "channel", "employment", "personal", "joined_on", "since", "delegated_to",
+                 "erased", "campaign_id", "version", "position", "stamp", "sealed", "period")
+
+    def __init__(self, member_id: str) -> None:
+        none: Any = None
+        self.member_id = member_id
+        self.status = self.union_id = self.destination_union_id = self.worker_group = none
+        self.channel = self.personal = self.joined_on = self.since = none
+        self.delegated_to = self.campaign_id = self.version = self.position = none
+        self.stamp = self.period = none
+        self.employment: dict[str, Any] = {}
+        self.erased = False
+        #: None: never sealed; "": purged on erasure; else the token to open at load time
+        self.sealed: str | None = None
 
 
-class DirectoryFold:
-    def __init__(self, view: MemberDirectory) -> None:
-        self.view = view
-        self.rows: dict[str, tuple[Any, ...]] = {}
+class MembersFold:
+    """Folds member events (and, for the counts, the union tree) for the views it is given."""
+
+    def __init__(self, views: Sequence[View]) -> None:
+        self.views = {v.name: v for v in views}
+        self.kinds = frozenset().union(*(v.kinds for v in views))
+        self.periods = "membership_periods" in self.views
+        self.states: dict[str, State] = {}
+        self.closed: list[tuple[Any, ...]] = []  # closed periods; each open one is on its State
+        self.unions: dict[str, list[Any]] = {}  # code -> [agg_id, parent_code]
+        self.by_id: dict[str, str] = {}
 
     def fold(self, items: list[Item]) -> None:
-        rows = self.rows
+        states, periods, closed = self.states, self.periods, self.closed
+        for item in items:
+            kind, ev = item.kind, item.event
+            if kind not in self.kinds:
+                continue
+            if kind.startswith("Union."):
+                self._union(kind, ev)
+                continue
+            mid = item.member_id
+            s = states.get(mid)
+            if s is None:
+                s = states[mid] = State(mid)
+            before = (s.union_id, s.destination_union_id, s.status, s.since, s.worker_group,
+                      s.channel, s.joined_on)
+            ev.apply(s)  # the domain's own transition, as in the live path
+            s.version, s.position, s.stamp = ev.originator_version, item.position, ev.timestamp
+            if kind == "Membership.Joined":
+                s.campaign_id = ev.campaign_id
+            if kind == "Membership.PersonalDataErased":
+                s.sealed, s.personal = "", None
+            elif kind in _DECRYPTS and ev.personal:
+                s.sealed = s.personal = ev.personal
+            if not periods:
+                continue
+            # membership_periods: a new interval when any of these changed (_Member.step);
+            # the kinds it does not read change none of them
+            after = (s.union_id, s.destination_union_id, str(s.status), s.since, s.worker_group,
+                     s.channel, s.joined_on)
+            if after == before:
+                continue
+            start, cur = ev.effective_on, s.period
+            if cur is not None:
+                start = max(start, cur[VALID_FROM])  # never close an interval before it opened
+                cur[VALID_TO] = start
+                closed.append(tuple(cur))
+            s.period = [mid, cur[1] + 1 if cur else 1, *after, start, None, item.position]
 
-        def load(mid: str) -> SimpleNamespace | None:
-            row = rows.get(mid)
-            return None if row is None else _from_row(row)
-
-        states: dict[str, SimpleNamespace] = {}
-        fold(states, load, items, self.view.db.ts, _defer)
-        for mid, s in states.items():
-            rows[mid] = _to_row(s)
+    def _union(self, kind: str, ev: Any) -> None:
+        if kind == "Union.Established":
+            self.unions[ev.code] = [str(ev.originator_id), ev.parent_code]
+            self.by_id[str(ev.originator_id)] = ev.code
+        elif kind == "Union.Reparented":
+            code = self.by_id.get(str(ev.originator_id))
+            if code is not None:
+                self.unions[code][1] = ev.parent_code
 
     def load(self, tx: Tx) -> None:
-        rows, self.rows = self.rows, {}
-        copy_rows(tx, "member_directory", COLS, self._opened(rows.values()))
+        if "member_directory" in self.views:
+            copy_rows(tx, "member_directory", COLS, self._directory(tx))
+        if self.periods:
+            copy_rows(tx, "membership_periods", PERIOD_COLS, (
+                *self.closed, *(tuple(s.period) for s in self.states.values() if s.period)))
+        if "membership_counts" in self.views:
+            self._counts(tx)
+        self.states, self.closed, self.unions, self.by_id = {}, [], {}, {}
 
-    def _opened(self, rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-        """The rows with their personal columns filled in, opening tokens a chunk at a time."""
-        pending: list[tuple[Any, ...]] = []
-        for row in rows:
-            if row[_P0] is PENDING:
-                pending.append(row)
+    # -- member_directory --------------------------------------------------------------
+
+    def _directory(self, tx: Tx) -> Iterator[tuple[Any, ...]]:
+        pending: list[State] = []
+        for s in self.states.values():
+            if s.sealed:
+                pending.append(s)
                 if len(pending) >= OPEN_CHUNK:
-                    yield from self._open(pending)
+                    yield from self._opened(tx, pending)
                     pending = []
             else:
-                yield row
-        yield from self._open(pending)
+                yield _row(tx, s, _PURGED if s.sealed == "" else _NO_PERSONAL)
+        yield from self._opened(tx, pending)
 
-    def _open(self, rows: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-        if not rows:
+    def _opened(self, tx: Tx, states: list[State]) -> Iterator[tuple[Any, ...]]:
+        if not states:
             return
-        token_at = COLS.index("personal")
-        identity = self.view.identity
-        opened = self.view.vault.open_many([(r[0], r[token_at]) for r in rows])
-        for row, details in zip(rows, opened, strict=True):
-            p = personal_fields(identity, row[token_at], details)
-            yield row[:_P0] + tuple(p[c] for c in PERSONAL) + row[_P1:]
+        view: Any = self.views["member_directory"]
+        opened = view.vault.open_many([(s.member_id, s.sealed or "") for s in states])
+        for s, details in zip(states, opened, strict=True):
+            p = personal_fields(view.identity, s.sealed or "", details)
+            yield _row(tx, s, tuple(p[c] for c in PERSONAL[:-1]))
+
+    # -- membership_counts -------------------------------------------------------------
+
+    def _counts(self, tx: Tx) -> None:
+        chain = self.views["membership_counts"].chain  # type: ignore[attr-defined]
+        parents = {code: p for code, (_, p) in self.unions.items()}
+        cells = Counter((s.union_id, str(s.status), s.worker_group, s.channel)
+                        for s in self.states.values() if s.union_id is not None)
+        counts: dict[tuple[str, ...], int] = defaultdict(int)
+        for (union, *rest), n in cells.items():
+            counts[(union, "self", *rest)] += n
+            for code in chain(parents, union):
+                counts[(code, "subtree", *rest)] += n
+        copy_rows(tx, "mc_unions", ("code", "agg_id", "parent_code"),
+                  ((c, a, p) for c, (a, p) in self.unions.items()))
+        copy_rows(tx, "mc_members", MEMBER_COLS, (
+            (s.member_id, s.union_id, s.destination_union_id, str(s.status), s.worker_group,
+             s.channel) for s in self.states.values() if s.status is not None))
+        copy_rows(tx, "membership_counts", COUNT_COLS,
+                  ((*cell, n) for cell, n in sorted(counts.items()) if n))
 
 
-class PeriodsFold:
-    """Closed intervals go to a list of tuples; each member's open one stays a (mutable) list."""
-
-    def __init__(self, view: MembershipPeriods) -> None:
-        self.view = view
-        self.open: dict[str, list[Any]] = {}
-        self.closed: list[tuple[Any, ...]] = []
-
-    def fold(self, items: list[Item]) -> None:
-        members: dict[str, _Member] = {}
-        for item in items:
-            m = members.get(item.member_id)
-            if m is None:
-                m = members[item.member_id] = _Member(self.open.get(item.member_id))
-            m.step(item)
-        for mid, m in members.items():
-            if not m.rows:
-                continue
-            if m.loaded is not None:
-                assert m.loaded[VALID_TO] is not None  # closed by the first new row
-                self.closed.append(tuple(m.loaded))
-            self.closed += [tuple(r) for r in m.rows[:-1]]
-            self.open[mid] = m.rows[-1]
-
-    def load(self, tx: Tx) -> None:
-        closed, opened, self.closed, self.open = self.closed, self.open, [], {}
-        copy_rows(tx, "membership_periods", PERIOD_COLS,
-                  (*closed, *(tuple(r) for r in opened.values())))
+def _row(tx: Tx, s: State, personal: tuple[Any, ...]) -> tuple[Any, ...]:
+    e = s.employment
+    return (s.member_id, s.union_id, s.destination_union_id, str(s.status), s.since, s.joined_on,
+            s.worker_group, s.channel, *(e.get(k) for k in EMPLOYMENT), s.delegated_to,
+            s.campaign_id, *personal, s.personal, s.erased, s.version, s.position,
+            tx.db.ts(s.stamp))

@@ -1,14 +1,18 @@
 """Throughput of a full projection rebuild against just reading and decoding the same events.
 
 Usage: .venv/bin/python scripts/bench_rebuild.py [--members N] [--database sqlite|postgres]
-Generates N joins through `ledger.join_many` (and some transfers), then measures in a fresh
-process state (cold key cache): (a) read+decode every notification, (b) rebuild every view.
+Generates N joins through `ledger.join_many` (and some transfers), then measures each in a fresh
+process (cold key cache, own peak RSS): (a) read+decode every notification, (b) rebuild every
+view: bulk (the default: fold in memory, COPY, one transaction) and, with --workers N,
+partitioned event by event; (i) the event-by-event rebuild in one process (bulk=False).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -16,6 +20,7 @@ import uuid
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -73,7 +78,7 @@ def generate(settings: Settings, members: int, transfer_share: float) -> int:
         rt.close()
 
 
-def read_decode(settings: Settings, batch: int) -> tuple[int, float, float]:
+def read_decode(settings: Settings, batch: int, _: int, __: bool) -> tuple[int, float, float]:
     rt = build_runtime(settings, today=lambda: TODAY, create_table=False)
     try:
         n, gt = 0, 0
@@ -91,21 +96,39 @@ def read_decode(settings: Settings, batch: int) -> tuple[int, float, float]:
         rt.close()
 
 
-def rebuild(settings: Settings, batch: int, workers: int) -> tuple[int, float, float]:
+def rebuild(settings: Settings, batch: int, workers: int,
+            bulk: bool) -> tuple[int, float, float]:
     rt = build_runtime(settings, today=lambda: TODAY, create_table=False)
     try:
         _, runner = open_read_side(rt, start_runner=False, batch_size=batch)
         wall, cpu = time.perf_counter(), time.process_time()
-        n = runner.rebuild(workers=workers, worker_runtime=partial(
+        n = runner.rebuild(workers=workers, bulk=bulk, worker_runtime=partial(
             build_runtime, settings, create_table=False))
         return n, time.perf_counter() - wall, time.process_time() - cpu
     finally:
         rt.close()
 
 
-def report(label: str, n: int, wall: float, cpu: float) -> None:
+def _child(out: Any, fn: Any, *args: Any) -> None:
+    n, wall, cpu = fn(*args)
+    out.put((n, wall, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def measure(fn: Any, *args: Any) -> tuple[int, float, float, float]:
+    """Runs one measurement in a fresh process: (events, wall s, CPU s, peak RSS MB)."""
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(out, fn, *args))  # not daemonic: may have workers
+    proc.start()
+    try:
+        return out.get()  # type: ignore[no-any-return]
+    finally:
+        proc.join()
+
+
+def report(label: str, n: int, wall: float, cpu: float, rss: float) -> None:
     print(f"{label:<30} {n:>9,} events {wall:8.2f} s {n / wall:10,.0f} events/s"
-          f"   (this process: {cpu / n * 1e6:6.1f} µs CPU/event)")
+          f"   (this process: {cpu / n * 1e6:6.1f} µs CPU/event, peak RSS {rss:,.0f} MB)")
 
 
 def main() -> None:
@@ -115,18 +138,34 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=5000)
     ap.add_argument("--transfer-share", type=float, default=0.05)
     ap.add_argument("--workers", type=int, default=2, help="also rebuild with N processes")
+    ap.add_argument("--skip-incremental", action="store_true",
+                    help="skip (i), the event-by-event rebuild (slow at a million members)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings, dbname = make_settings(args.database, Path(tmp))
         try:
             generate(settings, args.members, args.transfer_share)
-            n_read, t_read, c_read = read_decode(settings, args.batch_size)
-            report("(a) read + decode", n_read, t_read, c_read)
+            n_read, t_read, c_read, r_read = measure(read_decode, settings, args.batch_size, 1,
+                                                     True)
+            report("(a) read + decode", n_read, t_read, c_read, r_read)
+            rates = {"read": n_read / t_read}
             for workers in sorted({1, args.workers}):
-                n_rb, t_rb, c_rb = rebuild(settings, args.batch_size, workers)
-                report(f"(b) rebuild, {workers} process(es)", n_rb, t_rb, c_rb)
-                print(f"    rebuild / baseline time ratio: {t_rb / t_read:.2f}"
+                n_rb, t_rb, c_rb, r_rb = measure(rebuild, settings, args.batch_size, workers,
+                                                 True)
+                report(f"(b) rebuild, {workers} process(es)", n_rb, t_rb, c_rb, r_rb)
+                how = "bulk: in memory, COPY" if workers == 1 else "partitioned, event by event"
+                print(f"    {how}; rebuild / baseline time ratio: {t_rb / t_read:.2f}"
                       f" ({args.database}, batch {args.batch_size})")
+                rates[f"b{workers}"] = n_rb / t_rb
+            if not args.skip_incremental:
+                n_i, t_i, c_i, r_i = measure(rebuild, settings, args.batch_size, 1, False)
+                report("(i) incremental rebuild, 1", n_i, t_i, c_i, r_i)
+                rates["inc"] = n_i / t_i
+                print(f"summary ({args.database}, {args.members:,} members, same run):"
+                      f" read+decode {rates['read']:,.0f}/s; bulk {rates['b1']:,.0f}/s"
+                      f" = {rates['b1'] / rates['read']:.2f} x read+decode"
+                      f" = {rates['b1'] / rates['inc']:.2f} x incremental"
+                      f" ({rates['inc']:,.0f}/s = {rates['inc'] / rates['read']:.2f} x read)")
         finally:
             if dbname:
                 with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
