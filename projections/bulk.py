@@ -71,7 +71,29 @@ def bulk_rebuild(runner: Runner, views: Sequence[View], *, stop: int | None = No
     folds = folds_for(views)
     gt, done, stamp = _read(runner, views, folds, top, page, progress)
     _load(runner.db, views, folds, gt, stamp)
+    _vacuum(runner.db, views)
     return done
+
+
+def _vacuum(db: Db, views: Sequence[View]) -> None:
+    """Fresh tables have no visibility map until VACUUM: index-only scans (the periods' as-of
+    index) then read the heap as well (1M members: provincial as-of counts 18 -> 318 ms)."""
+    if db.dialect != "postgres":
+        return
+    with db._lock:  # VACUUM runs outside a transaction: the connection is autocommit
+        conn = db.conn
+        # the load committed asynchronously (synchronous_commit off); VACUUM marks a page
+        # all-visible only once that commit is flushed: one synchronous commit flushes it
+        conn.execute("SET synchronous_commit = on")
+        try:
+            conn.execute("SELECT txid_current()")
+            for v in views:
+                for t in v.tables:
+                    # INDEX_CLEANUP ON: never skip the pass that lets pages with dead line
+                    # pointers from the load become all-visible
+                    conn.execute(f"VACUUM (ANALYZE, INDEX_CLEANUP ON) {db.table(t)}")
+        finally:
+            conn.execute("SET synchronous_commit = off")
 
 
 def _read(runner: Runner, views: Sequence[View], folds: list[tuple[frozenset[str], Fold]],

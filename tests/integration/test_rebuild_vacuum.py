@@ -1,0 +1,48 @@
+"""After a bulk rebuild on PostgreSQL the fresh tables are vacuumed: their visibility map is set,
+so the as-of counts can use index-only scans at once (not after autovacuum gets round to it)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from api.wiring import Runtime, build_runtime
+from projections import open_read_side
+from tests.builders import build_tree, join_request, person
+from tests.conftest import create_pg_database, drop_pg_database, pg_settings
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_runtime(tmp_path: Path) -> Iterator[Runtime]:
+    name = create_pg_database()
+    rt = build_runtime(pg_settings(name, data_dir=tmp_path / "data"),
+                       today=lambda: date(2026, 11, 28))
+    try:
+        yield rt
+    finally:
+        rt.close()
+        drop_pg_database(name)
+
+
+def test_a_bulk_rebuild_leaves_the_periods_table_all_visible_for_index_only_scans(
+        pg_runtime: Runtime) -> None:
+    led = pg_runtime.ledger
+    tree = build_tree(led)
+    led.join_many([join_request(person(random.Random(i)), tree.village,
+                                effective_on="2026-01-05") for i in range(40)])
+    store, runner = open_read_side(pg_runtime, start_runner=False)
+    runner.rebuild()
+    with psycopg.connect(pg_runtime.settings.postgres_conninfo()) as conn:
+        pages, visible = conn.execute(
+            "SELECT relpages, relallvisible FROM pg_class WHERE relname = 'membership_periods'"
+        ).fetchone()  # type: ignore[misc]
+    assert pages > 0 and visible == pages
+    assert store.counts(tree.village, as_of=date(2026, 6, 1))["self"]["total"] == 40
+    store.close()
