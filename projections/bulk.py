@@ -140,7 +140,3 @@ def _load(db: Db, views: Sequence[View], folds: list[tuple[frozenset[str], Fold]
         now = db.ts(datetime.now(UTC))
         tx.many("UPDATE @projection_tracking SET position=?, last_event_at=?, updated_at=?"
                 " WHERE name=?", [(gt, stamp and db.ts(stamp), now, v.name) for v in views])
-        if db.dialect == "postgres":  # fresh tables: give the planner real row counts at once
-            for v in views:
-                for t in v.tables:
-                    tx.run(f"ANALYZE {db.table(t)}")
