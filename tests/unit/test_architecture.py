@@ -12,3 +12,11 @@ def test_the_import_contracts_hold():
     done = subprocess.run([exe], capture_output=True, text=True, cwd=Path(__file__).parents[2])
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 broken" in done.stdout
+
+
+def test_domain_and_projections_type_check_under_mypy_strict():
+    exe = shutil.which("mypy", path=str(Path(sys.executable).parent))
+    assert exe, "mypy is a dev dependency"
+    done = subprocess.run([exe, "domain", "projections"], capture_output=True, text=True,
+                          cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stdout + done.stderr
