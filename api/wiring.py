@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from psycopg.sql import SQL, Composable, Composed
 from psycopg_pool import ConnectionPool
 
 from api.keystore import PostgresKeyStore, SqliteKeyStore
@@ -40,6 +41,40 @@ def ledger_env(settings: Settings, *, create_table: bool = True) -> dict[str, st
         env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
         env["CIPHER_KEY"] = settings.cipher_key
     return env
+
+
+def _binary_event_array(statement: Composable) -> Composable:
+    """The recorder's INSERT … FROM unnest(%s::stored_event[]) with the array sent in binary.
+
+    psycopg dumps the library's composite-type array in text by default: every event's bytea
+    is hex-encoded, quoted and regex-escaped twice (~35 µs per event, on the saving thread);
+    in binary it is ~2 µs. The rows stored are the same."""
+    if isinstance(statement, Composed):
+        return Composed([_binary_event_array(part) for part in statement])
+    if isinstance(statement, SQL):
+        return SQL(statement.as_string().replace("unnest(%s::", "unnest(%b::"))
+    return statement
+
+
+def use_binary_event_inserts(ledger: Ledger) -> None:
+    """Switches the PostgreSQL event (and snapshot) recorders' batch insert to binary."""
+    stores = [ledger.events, ledger.snapshots]
+    for store in stores:
+        recorder: Any = store.recorder if store is not None else None
+        statement = getattr(recorder, "insert_events_statement", None)
+        if statement is None or not type(recorder).__module__.startswith("eventsourcing.postgres"):
+            continue
+        patched = _binary_event_array(statement)
+        if "unnest(%b::" not in _sql_text(patched):
+            raise RuntimeError("eventsourcing's insert statement changed: review "
+                               "use_binary_event_inserts")
+        recorder.insert_events_statement = patched
+
+
+def _sql_text(statement: Composable) -> str:
+    if isinstance(statement, Composed):
+        return "".join(_sql_text(part) for part in statement)
+    return statement.as_string() if isinstance(statement, SQL) else ""
 
 
 @dataclass
@@ -88,6 +123,8 @@ def build_runtime(
         today=today, member_index=member_index,
     )
     closers.append(ledger.close)
+    if settings.is_postgres:
+        use_binary_event_inserts(ledger)
     return Runtime(settings, ledger, identity, vault, keys, pool, closers)
 
 

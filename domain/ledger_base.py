@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
@@ -74,6 +74,28 @@ class LedgerBase(Application[UUID]):
         transcoder.register(DateAsISO())
 
     # -- storage helpers ---------------------------------------------------------------
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Application.save with a fast path for our aggregates.
+
+        The library's ProcessingEvent.collect_events tells aggregates from events with two
+        runtime-checkable Protocol isinstance checks (~15 µs per aggregate on Python 3.11, on
+        the thread that saves an import batch). A plain class check gives the same answer for
+        Aggregate subclasses; anything else goes the library's way. The rest is the library's
+        save (eventsourcing 9.5), step for step."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            else:
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # deprecated hook, kept as the library calls it
+        return recordings
 
     def _save(self, *aggregates: Aggregate | None) -> int:
         try:

@@ -1,0 +1,33 @@
+"""PersonalDetails.to_json is the sealed plaintext: its bytes must never change."""
+
+import json
+from dataclasses import asdict, fields
+
+import pytest
+
+from domain.personal import Identity, PersonalDetails
+
+
+@pytest.mark.parametrize("details", [
+    PersonalDetails("张三", "11010519491231002X", "13800138000"),
+    PersonalDetails("Ann \"A\" \\ B", "11010519491231002X", None, "厦门市思明区 1 号"),
+])
+def test_to_json_is_the_sorted_asdict_dump(details):
+    assert details.to_json() == json.dumps(asdict(details), ensure_ascii=False,
+                                           sort_keys=True).encode()
+    assert PersonalDetails.from_json(details.to_json()) == details
+
+
+def test_to_json_names_every_field():
+    d = PersonalDetails("a", "b", "c", "d")
+    assert set(json.loads(d.to_json())) == {f.name for f in fields(PersonalDetails)}
+
+
+def test_membership_id_memo_gives_the_hmac():
+    a, b = Identity(b"k" * 32), Identity(b"k" * 32)
+    rid = "11010519491231002X"
+    assert a.membership_id(rid) == a.membership_id(rid) == b.membership_id(rid)
+    for i in range(5000):  # past the memo's bound: still right
+        a.membership_id(f"{i:018d}")
+    assert a.membership_id(rid) == Identity(b"k" * 32).membership_id(rid)
+    assert a.membership_id(rid) != Identity(b"j" * 32).membership_id(rid)
