@@ -84,19 +84,19 @@ class PostgresKeyStore:
         return {s: bytes(w) for s, w in rows}
 
     def put_many(self, items: dict[str, bytes]) -> set[str] | None:
-        """One multi-row INSERT per 1,000 keys (not a statement per key); RETURNING tells
-        which this call stored, so the vault need not read them back."""
-        rows = list(items.items())
-        stored: set[str] = set()
+        """One INSERT … SELECT FROM unnest(arrays) for the whole batch (not a statement per
+        key, nor a 1,000-placeholder statement psycopg re-parses each time; the arrays go in
+        binary); RETURNING tells which this call stored, so the vault need not read them back.
+        """
+        if not items:
+            return set()
         with self._pool.connection() as conn:
-            for k in range(0, len(rows), 1000):
-                chunk = rows[k : k + 1000]
-                marks = ",".join(["(%s,%s)"] * len(chunk))  # placeholders only: no data
-                stored.update(r[0] for r in conn.execute(
-                    f"INSERT INTO ledger_keys (subject, wrapped) VALUES {marks}"  # noqa: S608
-                    " ON CONFLICT (subject) DO NOTHING RETURNING subject",
-                    [v for pair in chunk for v in pair]).fetchall())
-        return stored
+            rows = conn.execute(
+                "INSERT INTO ledger_keys (subject, wrapped)"
+                " SELECT * FROM unnest(%b::text[], %b::bytea[])"
+                " ON CONFLICT (subject) DO NOTHING RETURNING subject",
+                (list(items), list(items.values()))).fetchall()
+        return {r[0] for r in rows}
 
     def delete(self, subject: str) -> bool:
         with self._pool.connection() as conn:

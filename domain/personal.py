@@ -135,19 +135,22 @@ class PersonalDataVault:
         return self._master.decrypt(wrapped[:12], wrapped[12:], subject.encode())
 
     def ensure_keys(self, subjects: Iterable[str]) -> None:
-        """Creates data keys for subjects that have none (batched for bulk joins)."""
-        wanted = [s for s in subjects if s not in self._cache]
-        found = self.keystore.get_many(wanted)
-        fresh = {s: AESGCM.generate_key(256) for s in wanted if s not in found}
-        if fresh:
-            stored = self.keystore.put_many({s: self._wrap(s, k) for s, k in fresh.items()})
-            # keys this call stored are known in the clear: no re-read, no unwrap (bulk joins);
-            # a subject another writer won meanwhile gets that writer's key
-            for subject in stored or ():
-                self._cache[subject] = fresh[subject]
-            lost = [s for s in fresh if s not in (stored or ())]
-            if lost:
-                found.update(self.keystore.get_many(lost))
+        """Creates data keys for subjects that have none (batched for bulk joins).
+
+        Inserts a key for every subject not in the cache at once (an existing key is never
+        overwritten); when the store says which it stored, those are known in the clear and
+        only the others (people who already had a key) are read back: one round trip for a
+        batch of new people instead of a read, then an insert."""
+        wanted = list(dict.fromkeys(s for s in subjects if s not in self._cache))
+        if not wanted:
+            return
+        fresh = {s: AESGCM.generate_key(256) for s in wanted}
+        stored = self.keystore.put_many({s: self._wrap(s, k) for s, k in fresh.items()})
+        for subject in stored or ():
+            self._cache[subject] = fresh[subject]
+        # a subject that already had a key (or another writer won) keeps the stored one
+        others = [s for s in wanted if s not in (stored or ())]
+        found = self.keystore.get_many(others) if others else {}
         for subject, wrapped in found.items():
             self._cache[subject] = self._unwrap(subject, wrapped)
 
