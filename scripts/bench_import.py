@@ -4,12 +4,20 @@ Usage: .venv/bin/python scripts/bench_import.py [--rows N] [--database postgres|
 Generates an N-row CSV (platform workers in the township), imports it with run_import (parse,
 validate every row with the ledger's rules, seal personal data, batches of 500), then times
 the projections catching up; the baseline inserts equivalent rows into a plain table.
+
+Two "with projections caught up" figures, each on its own fresh database:
+- sequential: the import, then one catch-up of every view (`import + projections`);
+- with a follower (PostgreSQL): the deployment's `union-ledger project --follow` process runs
+  beside the import, as in production; timed from the import's start until every view has
+  committed the last event (`import with follower`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +53,63 @@ def make_settings(database: str, tmp: Path) -> tuple[Settings, str | None]:
                     data_dir=tmp / "data"), name
 
 
+def drop(dbname: str | None) -> None:
+    if dbname:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def with_follower(data: bytes, n: int, tmp: Path) -> tuple[float, float]:
+    """Import while a `union-ledger project --follow` process projects → (import s, until
+    every view has committed the last event s)."""
+    from projections import open_read_side
+
+    settings, dbname = make_settings("postgres", tmp)
+    log = tmp / "follower.log"
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        rt = build_runtime(settings, today=lambda: TODAY)
+        try:
+            tree = build_tree(rt.ledger)
+            store, runner = open_read_side(rt, start_runner=False)
+            runner.catch_up()  # the tree itself, before the clock starts
+            env = dict(os.environ, PYTHONUNBUFFERED="1",
+                       UNION_LEDGER_SECRET_KEY=settings.secret_key or "",
+                       UNION_LEDGER_MASTER_KEY=settings.master_key or "",
+                       UNION_LEDGER_TOKEN_SECRET=settings.token_secret or "")
+            with log.open("wb") as out:
+                proc = subprocess.Popen(
+                    [sys.executable, "-c", "from api.cli import main; main()", "project",
+                     "--follow", "--poll", "0.2", "--database-url", settings.database_url or ""],
+                    env=env, stdout=out, stderr=subprocess.STDOUT,
+                    cwd=Path(__file__).resolve().parents[1])
+            deadline = time.monotonic() + 60
+            while b"following" not in log.read_bytes():  # already running, as in production
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the follower did not start:\n{log.read_text()}")
+                time.sleep(0.05)
+            start = time.perf_counter()
+            report = run_import(rt.ledger, data, "bench.csv", union_code=tree.township,
+                                channel="collective_registration", recorded_by="bench")
+            import_s = time.perf_counter() - start
+            assert report.recorded == n, report.summary()
+            top = rt.ledger.recorder.max_notification_id() or 0
+            while min(store.positions().values()) < top:
+                if proc.poll() is not None:
+                    raise SystemExit(f"the follower died:\n{log.read_text()}")
+                time.sleep(0.02)
+            caught_s = time.perf_counter() - start
+            assert store.counts(tree.township)["self"]["total"] == n
+        finally:
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(30)
+            rt.close()
+    finally:
+        drop(dbname)
+    return import_s, caught_s
+
+
 def baseline(settings: Settings, rows: list[dict[str, str]]) -> float:
     """Raw executemany of the same people (hashed id, union, group, a 200-byte blob) → rows/s."""
     if not settings.is_postgres:
@@ -71,6 +136,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     ap.add_argument("--no-projections", action="store_true")
+    ap.add_argument("--no-follower", action="store_true",
+                    help="skip the run with a concurrent `project --follow` process")
     args = ap.parse_args()
     rng = random.Random(2021)
     taken: set[str] = set()
@@ -102,16 +169,22 @@ def main() -> None:
                 rt.close()
             raw = baseline(settings, rows)
         finally:
-            if dbname:
-                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            drop(dbname)
+        follower = None
+        if args.database == "postgres" and not (args.no_projections or args.no_follower):
+            follower = with_follower(data, args.rows, Path(tmp))
     n = args.rows
     print(f"database {args.database}, {n:,} rows (CSV parse alone {parse_s:.2f} s)")
     print(f"import only            {import_s:8.2f} s {n / import_s:10,.0f} members/s")
     if project_s is not None:
         both = import_s + project_s
         print(f"projections catch-up   {project_s:8.2f} s {n / project_s:10,.0f} events/s")
-        print(f"import + projections   {both:8.2f} s {n / both:10,.0f} members/s")
+        print(f"import + projections   {both:8.2f} s {n / both:10,.0f} members/s"
+              "  (sequential: import, then catch-up)")
+    if follower is not None:
+        imp, caught = follower
+        print(f"import with follower   {caught:8.2f} s {n / caught:10,.0f} members/s"
+              f"  (projections caught up; the import itself {imp:.2f} s)")
     if raw:
         print(f"raw executemany        {n / raw:8.2f} s {raw:10,.0f} rows/s")
         print(f"import / raw ratio     {(n / import_s) / raw:8.2f}")
