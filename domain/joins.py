@@ -222,10 +222,15 @@ class JoinCommands(CampaignCommands):
         """join_many's first half: data keys made, every row checked and sealed, nothing saved.
 
         Lets a bulk caller check the next batch while the previous one is being saved."""
+        self.make_join_keys(requests)
+        return self._prepare_many(requests, lookups, seal=True)
+
+    def make_join_keys(self, requests: Sequence[JoinRequest]) -> None:
+        """The data keys prepare_join_batch needs, made in one batch (idempotent: a bulk caller
+        may make the next batch's keys ahead, on another thread, while it checks this one)."""
         ids = [self.identity.membership_id(r.details.resident_id.strip().upper()) for r in requests
                if r.details.resident_id]
         self.vault.ensure_keys(str(i) for i in ids)
-        return self._prepare_many(requests, lookups, seal=True)
 
     def save_join_batch(self, ready: Sequence[Membership]) -> int:
         """join_many's second half: one atomic save (ConflictError: nothing recorded)."""

@@ -1,7 +1,7 @@
 """Collective registration import (art. 7): dry run or real run, in atomic batches of 500.
 
 A batch is one save: never half-applied. A conflicting batch is re-validated and retried once.
-Saving batch k overlaps checking batch k+1 (database waits against CPU work).
+Saving batch k overlaps checking batch k+1 and reading batch k+2 (database waits against CPU).
 Re-importing a file records nothing new: its people show as 已登记 (same union, same channel).
 """
 
@@ -45,11 +45,23 @@ class _Checked:
     saving: Future[int] | None = None
 
 
-def _check(ledger: Ledger, batch: Sequence[Prepared], *, dry_run: bool) -> _Checked:
-    """Reads the batch's memberships afresh (one query) and checks every row."""
+def _fetch(ledger: Ledger, batch: Sequence[Prepared], *, dry_run: bool) -> JoinLookups:
+    """The batch's reads: its memberships afresh (one query) and, unless a dry run, its data
+    keys (one insert). Runs a batch ahead on the reading thread."""
     reqs = [p.request for p in batch]
     ids = {ledger.identity.membership_id(r.details.resident_id) for r in reqs}
     lookups = JoinLookups(ledger, preload(ledger, ids))
+    if not dry_run:
+        ledger.make_join_keys(reqs)
+    return lookups
+
+
+def _check(ledger: Ledger, batch: Sequence[Prepared], *, dry_run: bool,
+           lookups: JoinLookups | None = None) -> _Checked:
+    """Checks every row against the batch's reads (`_fetch`, done now if not given)."""
+    reqs = [p.request for p in batch]
+    if lookups is None:
+        lookups = _fetch(ledger, batch, dry_run=dry_run)
     if dry_run:
         return _Checked(batch, lookups, ledger.validate_many(reqs, lookups=lookups), [])
     ready, errors = ledger.prepare_join_batch(reqs, lookups=lookups)
@@ -98,12 +110,21 @@ def run_import(
     done = len(bad)
     if progress:
         progress(report, done)
-    # Pipelined: batch k is saved on a second thread while batch k+1 is checked (the batches
-    # hold different people, so a check never depends on the save still in flight).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-save") as saver:
+    # Pipelined: batch k is saved on a second thread while batch k+1 is checked, and batch k+2
+    # read (its memberships and data keys) on a third: the batches hold different people, so
+    # neither a check nor a read depends on a save still in flight. Only the checks (CPU) are
+    # left on this thread.
+    batches = [ok[k:k + batch_size] for k in range(0, len(ok), batch_size)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-save") as saver, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read") as reader:
         pending: _Checked | None = None
-        for k in range(0, len(ok), batch_size):
-            checked = _check(ledger, ok[k:k + batch_size], dry_run=dry_run)
+        reading = reader.submit(_fetch, ledger, batches[0], dry_run=dry_run) if batches else None
+        for i, batch in enumerate(batches):
+            assert reading is not None
+            lookups = reading.result()
+            if i + 1 < len(batches):
+                reading = reader.submit(_fetch, ledger, batches[i + 1], dry_run=dry_run)
+            checked = _check(ledger, batch, dry_run=dry_run, lookups=lookups)
             if pending is not None:
                 _finish(ledger, pending, report, dry_run=dry_run)
                 done += len(pending.batch)
