@@ -17,7 +17,7 @@ from eventsourcing.utils import get_topic
 from domain.campaign_commands import CampaignCommands
 from domain.enums import STATUS_ZH, Channel, Status, WorkerGroup, parse_enum
 from domain.errors import AlreadyMemberError, LedgerError, RuleViolationError, ValidationError
-from domain.joining import EmployerInfo, Situation, basis_for, required_parties
+from domain.joining import EmployerInfo, Situation, UnionInfo, basis_for, required_parties
 from domain.ledger_base import CommandResult
 from domain.membership import Membership
 from domain.personal import PersonalDetails
@@ -76,6 +76,7 @@ class JoinLookups:
     def __init__(self, ledger: JoinCommands, known: Mapping[UUID, Any] | None = None) -> None:
         self.ledger = ledger
         self._unions: dict[tuple[str, str], Union] = {}
+        self._infos: dict[str, UnionInfo] = {}
         self._employers: dict[tuple[str, str], EmployerInfo] = {}
         # memberships already read (None: known absent); also lets callers explain refusals
         self.loaded: dict[UUID, Any] = dict(known or {})
@@ -86,6 +87,12 @@ class JoinLookups:
         if key not in self._unions:  # failures are not memoised: bad rows are rare
             self._unions[key] = self.ledger.get_union(code, field=field)
         return self._unions[key]
+
+    def union_info(self, code: str) -> UnionInfo:
+        """`union(code).info()`, memoised like the union."""
+        if code not in self._infos:
+            self._infos[code] = self.union(code).info()
+        return self._infos[code]
 
     def employer(self, code: str | None, field: str) -> EmployerInfo | None:
         if not code:
@@ -140,7 +147,7 @@ class JoinCommands(CampaignCommands):
             )
         employer = look.employer(situation.employer_code, "situation.employer_code")
         using = look.employer(situation.using_unit_code, "situation.using_unit_code")
-        basis = basis_for(situation, union.info(), employer, using)
+        basis = basis_for(situation, look.union_info(req.union_code), employer, using)
         if basis is not None:
             basis_text = f"{basis.rule} {basis.article}"
         else:

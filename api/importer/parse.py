@@ -114,7 +114,8 @@ def read_rows(data: bytes, filename: str = "") -> list[RawRow]:
     """All non-blank data rows; refuses a file without the required columns (named)."""
     if not data:
         raise _file_error("文件为空", "the file is empty", "import.empty")
-    table = _table_xlsx(data) if is_xlsx(data, filename) else _table_csv(data)
+    xlsx = is_xlsx(data, filename)
+    table = _table_xlsx(data) if xlsx else _table_csv(data)
     header_at = next((i for i, r in enumerate(table) if any(_cell(c) for c in r)), None)
     if header_at is None:
         raise _file_error("文件为空", "the file is empty", "import.empty")
@@ -125,8 +126,9 @@ def read_rows(data: bytes, filename: str = "") -> list[RawRow]:
                           f"missing required columns: {', '.join(missing)}",
                           "import.missing_columns", missing=missing)
     rows: list[RawRow] = []
+    cell = _cell if xlsx else str.strip  # CSV cells are all text: _cell would only strip them
     for i, raw in enumerate(table[header_at + 1:], start=header_at + 2):
-        values = {k: _cell(v) for k, v in zip(keys, raw, strict=False) if k is not None}
+        values = {k: cell(v) for k, v in zip(keys, raw, strict=False) if k is not None}
         if not any(values.values()):
             continue
         rows.append(RawRow(i, values))

@@ -5,6 +5,7 @@ statistical codes for township and village. Only structure is checked: historica
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from domain.errors import ValidationError
 
@@ -69,6 +70,7 @@ def region_level(code: str) -> str:
     return "county"
 
 
+@lru_cache(maxsize=4096)  # pure; a bulk import asks about the same few regions per row
 def region_prefix(code: str) -> str:
     """The significant prefix: "35" for 350000, "3502" for 350200; 9/12-digit codes are whole."""
     code = parse_region_code(code)
@@ -80,6 +82,7 @@ def region_prefix(code: str) -> str:
     return code
 
 
+@lru_cache(maxsize=4096)  # pure (a refusal raises and is not cached)
 def region_covers(outer: str, inner: str) -> bool:
     """True when `inner` lies within `outer` (or is `outer`): its 12-digit form starts with
     outer's significant prefix. 350200 covers 350203001002; 350203 does not cover 350204."""

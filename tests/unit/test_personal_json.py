@@ -31,3 +31,33 @@ def test_membership_id_memo_gives_the_hmac():
         a.membership_id(f"{i:018d}")
     assert a.membership_id(rid) == Identity(b"k" * 32).membership_id(rid)
     assert a.membership_id(rid) != Identity(b"j" * 32).membership_id(rid)
+
+
+def test_nonces_never_repeat_across_buffers_and_a_forked_child_drops_the_parents():
+    import os
+
+    from domain import personal
+
+    pool = personal._Nonces()
+    seen = [pool.take() for _ in range(2 * personal._Nonces.SIZE // 12 + 5)]
+    assert all(len(n) == 12 for n in seen) and len(set(seen)) == len(seen)
+
+    personal._NONCES.take()  # the process-wide pool now holds a buffer
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its first nonce must not be the parent's next one
+        os.write(w, personal._NONCES.take())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(r, 12)
+    assert child != personal._NONCES.take()
+    assert personal._NONCES._buf == b"" or child not in personal._NONCES._buf
+
+
+def test_a_sealed_token_opens_and_two_seals_differ():
+    from domain.personal import InMemoryKeyStore, PersonalDataVault
+
+    vault = PersonalDataVault(b"m" * 32, InMemoryKeyStore())
+    d = PersonalDetails("张三", "11010519491231002X", "13800138000")
+    a, b = vault.seal("s1", d), vault.seal("s1", d)
+    assert a != b and vault.open("s1", a) == vault.open("s1", b) == d
