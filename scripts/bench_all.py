@@ -1,6 +1,7 @@
 """One driver for the benchmarks of BENCHMARKS.md; each prints FIGURE lines with its baseline.
 
-  ingest   (a) bulk join ingest with projections caught up vs raw executemany (bench_import.py)
+  ingest   (a) bulk join ingest with projections caught up vs raw executemany (bench_import.py):
+           a1 import only, a2 then a catch-up, a3 beside a `project --follow` process
   rebuild  (e) projection rebuild vs read + decode alone (bench_rebuild.py)
   national (b, c, d, f, g) on a ledger from gen_national.py: HTTP joins and lookups, counts,
            as-of replay, API and projection process peak RSS, a full rebuild, database size
@@ -58,6 +59,9 @@ def ingest(rows: int) -> None:
            "rows/s (raw executemany)")
     figure("a2", f"bulk join ingest with projections caught up, {rows:,} members", both,
            "members/s", raw, "rows/s (raw executemany)")
+    follower = _num(r"import with follower\s+[\d.]+ s\s+" + NUM + " members/s", out)
+    figure("a3", f"bulk join ingest beside a `project --follow` process until caught up,"
+           f" {rows:,} members", follower, "members/s", raw, "rows/s (raw executemany)")
 
 
 def rebuild(members: int, workers: int) -> None:
