@@ -18,7 +18,6 @@ from api import audit_chain_store as store
 from api.audit_chain import extend_chain, read_digest
 from api.settings import Settings
 
-
 SEAL_PROBLEMS = {"missing": "文件不存在", "bad_signature": "签名无效或内容被改动",
                  "untrusted_key": "签名密钥不是受信任的封存密钥"}
 
