@@ -18,6 +18,9 @@ from api import audit_chain_store as store
 from api.audit_chain import extend_chain, read_digest
 from api.settings import Settings
 
+SEAL_PROBLEMS = {"missing": "文件不存在", "bad_signature": "签名无效或内容被改动",
+                 "untrusted_key": "签名密钥不是受信任的封存密钥"}
+
 
 @dataclass(frozen=True)
 class ChainCover:
@@ -28,7 +31,11 @@ class ChainCover:
     record_count: int
     digest_path: str | None = None
     seal: dict[str, Any] | None = None  # the signed digest's fields, when valid
-    seal_problem: str | None = None  # bad_signature / untrusted_key
+    seal_problem: str | None = None  # missing | bad_signature | untrusted_key
+
+    @property
+    def seal_problem_zh(self) -> str:
+        return SEAL_PROBLEMS.get(self.seal_problem or "", self.seal_problem or "")
 
     @property
     def sealed(self) -> bool:
@@ -83,8 +90,13 @@ def chain_cover(settings: Settings, originator_ids: Sequence[UUID],
         at = _chain_hash_at(conn, covered) if covered else None
         store.end_read(conn)
     seal = problem = None
+    if digest_path is None:  # the deployment's own seal (UNION_LEDGER_SEAL_DIGEST)
+        digest_path = settings.seal_digest
     if digest_path is not None:
-        seal, problem = read_digest(digest_path)
+        if Path(digest_path).is_file():
+            seal, problem = read_digest(digest_path, settings.seal_public_key)
+        else:
+            problem = "missing"
     return ChainCover(
         covered_notification_id=covered, chain_hash=at.hex() if at else "",
         head_notification_id=head.notification_id, head_chain_hash=head.chain_hash.hex(),

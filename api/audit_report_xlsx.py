@@ -64,7 +64,7 @@ def report_xlsx(report: AuditReport) -> bytes:
                       ("封存摘要哈希", ch.seal["chain_hash"]), ("签名公钥", ch.seal["public_key"]),
                       ("是否覆盖本报告", "是" if ch.sealed else "否（有记录晚于封存）")]
         else:
-            proof += [("签名摘要文件", f"{ch.digest_path}：无效（{ch.seal_problem}）")]
+            proof += [("签名摘要文件", f"{ch.digest_path}：无效（{ch.seal_problem_zh}）")]
     proof.append(("核验方法", "union-ledger verify --digest 摘要文件"))
     _sheet(wb.create_sheet("防篡改证明"), ("项目", "内容"), proof, (22, 80))
     for sheet in (wb["概要"], wb["防篡改证明"]):  # long texts; the big sheets stay plain (fast)

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     cipher_key: str | None = Field(default=None, description="optional app-wide AES at rest")
     transfer_overdue_days: int = Field(default=30, ge=1, le=3650)
     postgres_pool_size: int = Field(default=5, ge=1, le=100)
+    seal_digest: Path | None = Field(
+        default=None, description="the digest file `union-ledger seal` writes: audit reports"
+        " (HTTP and CLI without --digest) show whether its seal covers their records")
+    seal_public_key: str | None = Field(
+        default=None, description="hex Ed25519 public key the seal digest must be signed with")
 
     @field_validator("database_url")
     @classmethod

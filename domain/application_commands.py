@@ -11,9 +11,20 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from domain.application_form import SUBMITTED, JoinApplication, application_id
+from domain.application_form import (
+    SUBMITTED,
+    Applicant,
+    JoinApplication,
+    applicant_id,
+    application_id,
+)
 from domain.enums import PLATFORM_RELATED_KINDS, Channel, EmployerKind
-from domain.errors import NotFoundError, RuleViolationError, ValidationError
+from domain.errors import (
+    InvalidTransitionError,
+    NotFoundError,
+    RuleViolationError,
+    ValidationError,
+)
 from domain.joining import Situation
 from domain.joins import JoinCommands, JoinRequest, _details, _situation
 from domain.ledger_base import CommandResult
@@ -96,6 +107,15 @@ class ApplicationCommands(JoinCommands):
             raise RuleViolationError("该申请编号已存在", message_en="application_no already used",
                                      code="application.exists", field="application_no")
         subject = str(self.identity.membership_id(clean.resident_id))
+        applicant = self._applicant(subject)
+        if applicant is not None and applicant.pending is not None:
+            earlier = self._exists(application_id(applicant.pending))
+            if isinstance(earlier, JoinApplication) and earlier.status == SUBMITTED:
+                # the earlier number is not named: it is the applicant's own status key
+                raise InvalidTransitionError(  # 409: the person's state, not the input
+                    "该劳动者已有一份待审核的入会申请，请等待审核结果（可凭原申请编号查询）",
+                    message_en="this worker already has an application awaiting review",
+                    code="application.pending", field="resident_id", rule="art. 8")
         app = JoinApplication._create(
             JoinApplication.Submitted, id=application_id(no), application_no=no,
             subject=subject, union_code=self.get_union(union_code).code,
@@ -105,7 +125,24 @@ class ApplicationCommands(JoinCommands):
             campaign_id=campaign_id, effective_on=self.effective(submitted_on),
             recorded_by=recorded_by,
         )
-        return self._result(app, self._save(app))
+        if applicant is None:
+            applicant = Applicant._create(Applicant.Opened, id=applicant_id(subject),
+                                          subject=subject, application_no=no)
+        else:
+            applicant.trigger_event(Applicant.Applied, application_no=no)
+        return self._result(app, self._save(app, applicant))
+
+    def _applicant(self, subject: str) -> Applicant | None:
+        agg = self._exists(applicant_id(subject))
+        return agg if isinstance(agg, Applicant) else None
+
+    def _decided(self, app: JoinApplication) -> Applicant | None:
+        """The applicant with this application closed (None for applications recorded before
+        applicants were kept)."""
+        applicant = self._applicant(app.subject)
+        if applicant is not None:
+            applicant.trigger_event(Applicant.Decided, application_no=app.application_no)
+        return applicant
 
     def get_application(self, application_no: str) -> JoinApplication:
         no = (application_no or "").strip().upper()
@@ -135,7 +172,7 @@ class ApplicationCommands(JoinCommands):
         m, _ = self._prepare_join(req)
         app.trigger_event(JoinApplication.Approved, member_id=str(m.id),
                           effective_on=self.effective(effective_on), recorded_by=recorded_by)
-        return self._result(m, self._save(m, app))
+        return self._result(m, self._save(m, app, self._decided(app)))
 
     def reject_application(
         self, application_no: str, *, reason: str, recorded_by: str,
@@ -146,7 +183,7 @@ class ApplicationCommands(JoinCommands):
         app.check_pending("驳回", "reject")
         app.trigger_event(JoinApplication.Rejected, reason=why,
                           effective_on=self.effective(effective_on), recorded_by=recorded_by)
-        return self._result(app, self._save(app))
+        return self._result(app, self._save(app, self._decided(app)))
 
     def application_status(self, application_no: str) -> dict[str, Any]:
         """The applicant's view: status, union, dates, a rejection's reason; no personal data."""

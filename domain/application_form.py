@@ -103,3 +103,42 @@ class JoinApplication(Aggregate):
             "decided_on": self.decided_on.isoformat() if self.decided_on else None,
             "reason": self.reason,
         }
+
+
+def applicant_id(subject: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"union-ledger:applicant:{subject}")
+
+
+class Applicant(Aggregate):
+    """One person's open application, if any: at most one awaits review at a time.
+
+    Saved atomically with each application it opens or closes, so two submissions racing for
+    the same person cannot both be recorded (the second is a version conflict). Holds no
+    personal data: `subject` is the keyed hash of the resident ID (the future member id)."""
+
+    if TYPE_CHECKING:
+        subject: str
+        pending: str | None  # the application_no awaiting review
+
+    class Event(Aggregate.Event):
+        application_no: str
+
+    class Opened(Event, Aggregate.Created):
+        """The person's first application."""
+
+        subject: str
+
+        def apply(self, aggregate: Any) -> None:
+            a = cast(Applicant, aggregate)
+            a.subject = self.subject
+            a.pending = self.application_no
+
+    class Applied(Event):
+        def apply(self, aggregate: Any) -> None:
+            cast(Applicant, aggregate).pending = self.application_no
+
+    class Decided(Event):
+        def apply(self, aggregate: Any) -> None:
+            a = cast(Applicant, aggregate)
+            if a.pending == self.application_no:
+                a.pending = None

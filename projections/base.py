@@ -53,6 +53,9 @@ class View(ABC):
     #: rows keyed by member (plus additive counters): a rebuild may split the members
     #: over processes, each seeing its members' events and every union/employer event
     partitioned: ClassVar[bool] = True
+    #: the tables' meaning: a view whose version differs from the one its tracking row records
+    #: is dropped and projected again from position 0 (Runner.ensure_tables)
+    version: ClassVar[int] = 1
 
     def __init__(self, db: Db) -> None:
         self.db = db

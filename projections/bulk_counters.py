@@ -3,14 +3,12 @@ functions, run over every page with one in-memory map instead of the tables."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from projections.base import Item, membership_items
 from projections.bulk_members import copy_rows
 from projections.db import Tx
-from projections.membership_flows import Key, MembershipFlows
-from projections.membership_flows import fold as fold_flows
+from projections.membership_flows import FLOW_COLS, FlowFold, MembershipFlows
 from projections.transfer_inbox import COLS as INBOX_COLS
 from projections.transfer_inbox import TransferInbox
 from projections.transfer_inbox import fold as fold_inbox
@@ -19,17 +17,22 @@ from projections.transfer_inbox import fold as fold_inbox
 class FlowsFold:
     def __init__(self, view: MembershipFlows) -> None:
         self.view = view
-        self.held: dict[str, str] = {}  # one map throughout: it is the final mf_members
-        self.delta: dict[Key, int] = defaultdict(int)
+        self.reset()
+
+    def reset(self) -> None:
+        # one fold throughout: its tree and `held` are the final mf_unions and mf_members
+        self.flows = FlowFold({}, {}, {}, {}, lambda code: ())
 
     def fold(self, items: list[Item]) -> None:
-        fold_flows(items, {}, self.held, self.delta)
+        self.flows.fold(items)
 
     def load(self, tx: Tx) -> None:
-        copy_rows(tx, "membership_flows", ("union_code", "grain", "period", "kind", "n"),
-                  ((*k, n) for k, n in self.delta.items() if n))
-        copy_rows(tx, "mf_members", ("member_id", "union_code"), self.held.items())
-        self.held, self.delta = {}, defaultdict(int)
+        f = self.flows
+        copy_rows(tx, "membership_flows", FLOW_COLS, ((*k, n) for k, n in f.delta.items() if n))
+        copy_rows(tx, "mf_members", ("member_id", "union_code"), f.held.items())
+        copy_rows(tx, "mf_unions", ("code", "agg_id", "parent_code"),
+                  ((c, a, f.parents[c]) for c, a, _ in f.established))
+        self.reset()
 
 
 class InboxFold:

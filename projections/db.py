@@ -114,14 +114,17 @@ class Tx:
             out += self.all(sql.replace("{in}", f"IN ({','.join('?' * len(chunk))})"), chunk)
         return out
 
-    def create_index(self, name: str, table: str, cols: str, unique: bool = False) -> None:
+    def create_index(self, name: str, table: str, cols: str, unique: bool = False,
+                     where: str = "") -> None:
         u = "UNIQUE " if unique else ""
+        partial = f" WHERE {where}" if where else ""
         if self.db.dialect == "postgres":
             self.cur.execute(f"CREATE {u}INDEX IF NOT EXISTS {name} ON {self.db.table(table)}"
-                             f" ({cols})")
+                             f" ({cols}){partial}")
         else:
             pre = f"{self.db.ns}." if self.db.ns else ""
-            self.cur.execute(f"CREATE {u}INDEX IF NOT EXISTS {pre}{name} ON {table} ({cols})")
+            self.cur.execute(f"CREATE {u}INDEX IF NOT EXISTS {pre}{name} ON {table} ({cols})"
+                             f"{partial}")
 
 
 class Db:

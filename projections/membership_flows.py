@@ -1,13 +1,17 @@
-"""membership_flows: joins, transfers in/out, withdrawals and campaign joins per union and month
-(and per day, so an as-of date inside a month stays exact), counted where they happen.
+"""membership_flows: joins, transfers in/out, withdrawals and campaign joins per union SUBTREE and
+month (and per day, so an as-of date inside a month stays exact).
 
-The dashboard sums a subtree through `union_ancestors` at query time: a reparented union takes
-its history along, and an event costs two counter upserts, never a scan.
+Each event adds one to the union where it happened and to every ancestor of it (O(tree depth),
+the way membership_counts moves members), so a dashboard reads a subtree's trend from a few
+rows of one union instead of summing its descendants' counters (1M members: 1.88M rows at the
+root). `Union.Reparented` moves the union's subtree counters from the old ancestors to the new
+ones: a reparented union takes its history along.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -15,81 +19,193 @@ from projections.base import Item, View
 from projections.db import Tx
 
 DDL = (
+    # n: the flows of the union's whole subtree (itself included)
     """CREATE TABLE IF NOT EXISTS @membership_flows (
         union_code TEXT NOT NULL, grain TEXT NOT NULL, period TEXT NOT NULL, kind TEXT NOT NULL,
         n BIGINT NOT NULL, PRIMARY KEY (union_code, grain, period, kind))""",
     # which union holds each member now: Withdrew/Expelled do not name it
     """CREATE TABLE IF NOT EXISTS @mf_members (member_id TEXT PRIMARY KEY,
         union_code TEXT NOT NULL)""",
+    # the view's own memory of the tree (self-contained: rebuildable alone)
+    """CREATE TABLE IF NOT EXISTS @mf_unions (code TEXT PRIMARY KEY, agg_id TEXT NOT NULL,
+        parent_code TEXT)""",
 )
 CAMPAIGN = "campaign:"
 FLOW_OF = {"Joined": "joins", "TransferredIn": "transfers_in", "TransferredOut": "transfers_out",
            "Withdrew": "withdrawals", "Expelled": "withdrawals"}
-Key = tuple[str, str, str, str]  # union_code, grain, period, kind
+FLOW_COLS = ("union_code", "grain", "period", "kind", "n")
+Key = tuple[str, str, str, str]  # union_code (the subtree's root), grain, period, kind
+Row = tuple[str, str, str, int]  # grain, period, kind, n
+MAX_DEPTH = 64
 
 
 def _day(v: Any) -> date:
     return date.fromisoformat(v) if isinstance(v, str) else v
 
 
+class FlowFold:
+    """Folds events into subtree counters (`delta`) over a union tree it keeps up to date.
+
+    Shared by the live batches (tree and members loaded from the view's tables) and the bulk
+    rebuild (one fold over every page, everything in memory). `stored(code)` gives the counter
+    rows of `code`'s subtree that are already written, for Reparented to move."""
+
+    def __init__(self, parents: dict[str, str | None], by_id: dict[str, str],
+                 chains: dict[str, list[str]], known: dict[str, str],
+                 stored: Callable[[str], Iterable[Row]]) -> None:
+        self.parents, self.by_id, self.chains, self.known = parents, by_id, chains, known
+        self.stored = stored
+        self.held: dict[str, str] = {}  # where each member now is
+        self.delta: dict[Key, int] = defaultdict(int)
+        self.established: list[tuple[str, str, str | None]] = []  # code, agg_id, parent
+        self.reparented: dict[str, str | None] = {}  # code -> new parent
+
+    def chain(self, code: str | None) -> list[str]:
+        """The union and its ancestors, nearest first."""
+        out: list[str] = []
+        while code is not None and len(out) < MAX_DEPTH:
+            out.append(code)
+            code = self.parents.get(code)
+        return out
+
+    def fold(self, items: list[Item]) -> None:
+        held, known = self.held, self.known
+        for item in items:
+            ev, kind = item.event, item.kind.partition(".")[2]
+            if item.kind.startswith("Union."):
+                self._union(kind, ev)
+                continue
+            mid = item.member_id
+            if kind in ("Joined", "TransferredIn", "TransferCancelled", "HeldAtParent"):
+                held[mid] = ev.union_id
+            where: str | None = None
+            if kind in ("Joined", "TransferredIn"):
+                where = ev.union_id
+            elif kind == "TransferredOut":
+                where = ev.from_union_id
+            elif kind in ("Withdrew", "Expelled"):
+                where = held.get(mid) or known.get(mid)
+            flow = FLOW_OF.get(kind)
+            if flow is None or where is None:
+                continue
+            on = _day(ev.effective_on)
+            self._count(where, on, flow)
+            if kind == "Joined" and getattr(ev, "campaign_id", None):
+                self._count(where, on, CAMPAIGN + ev.campaign_id)
+
+    def _count(self, union: str, on: date, kind: str) -> None:
+        chain = self.chains.get(union)
+        if chain is None:
+            chain = self.chains[union] = self.chain(union)
+        month, day, delta = on.strftime("%Y-%m"), on.isoformat(), self.delta
+        for code in chain:
+            delta[(code, "m", month, kind)] += 1
+            delta[(code, "d", day, kind)] += 1
+
+    def _union(self, kind: str, ev: Any) -> None:
+        if kind == "Established":
+            self.parents[ev.code] = ev.parent_code
+            self.by_id[str(ev.originator_id)] = ev.code
+            self.established.append((ev.code, str(ev.originator_id), ev.parent_code))
+            self.chains.clear()
+        elif kind == "Reparented":
+            code = self.by_id.get(str(ev.originator_id))
+            if code is not None:
+                self._reparent(code, ev.parent_code)
+
+    def _reparent(self, code: str, parent: str | None) -> None:
+        """Moves the union's subtree counters from the old ancestors to the new ones."""
+        totals: dict[tuple[str, str, str], int] = defaultdict(int)
+        for grain, period, kind, n in self.stored(code):
+            totals[(grain, period, kind)] += int(n)
+        for (u, grain, period, kind), n in self.delta.items():
+            if u == code:
+                totals[(grain, period, kind)] += n
+        old, new = self.chain(self.parents.get(code)), self.chain(parent)
+        for (grain, period, kind), n in totals.items():
+            if not n:
+                continue
+            for a in old:
+                self.delta[(a, grain, period, kind)] -= n
+            for a in new:
+                self.delta[(a, grain, period, kind)] += n
+        self.parents[code] = parent
+        self.reparented[code] = parent
+        self.chains.clear()
+
+
 class MembershipFlows(View):
     name = "membership_flows"
+    version = 2  # 1: counters per union, summed over the subtree at query time
     kinds = frozenset({
         "Membership.Joined", "Membership.TransferredOut", "Membership.TransferredIn",
         "Membership.TransferCancelled", "Membership.Withdrew", "Membership.Expelled",
-        "Membership.HeldAtParent",
+        "Membership.HeldAtParent", "Union.Established", "Union.Reparented",
     })
-    tables = ("membership_flows", "mf_members")
+    tables = ("membership_flows", "mf_members", "mf_unions")
+
+    #: partitioned rebuild: this process's own contributions (other processes add theirs to
+    #: the same counters), and whether it writes the tree rows every process shares
+    local: dict[Key, int] | None = None
+    shared_writes = True
 
     def create(self, tx: Tx) -> None:
         for stmt in DDL:
             tx.run(stmt)
 
+    def partition(self, part: int, parts: int) -> None:
+        self.local = {}
+        self.shared_writes = part == 0
+
+    def reset(self) -> None:
+        self._parents: dict[str, str | None] | None = None
+        self._by_id: dict[str, str] = {}
+        self._chains: dict[str, list[str]] = {}
+
+    def _tree(self, tx: Tx) -> dict[str, str | None]:
+        if self._parents is None:
+            rows = tx.all("SELECT code, agg_id, parent_code FROM @mf_unions")
+            self._parents = {c: p for c, _, p in rows}
+            self._by_id = {a: c for c, a, _ in rows}
+        assert self._parents is not None
+        return self._parents
+
+    def _stored(self, tx: Tx, code: str) -> Iterable[Row]:
+        if self.local is not None:  # only this partition's counters move with it here
+            return [(*k[1:], n) for k, n in self.local.items() if k[0] == code]
+        return tx.all("SELECT grain, period, kind, n FROM @membership_flows WHERE union_code=?",
+                      (code,))
+
     def apply(self, tx: Tx, items: list[Item]) -> None:
         items = [i for i in items if i.kind in self.kinds]
         if not items:
             return
-        ids = list(dict.fromkeys(i.member_id for i in items))
+        parents = self._tree(tx)
+        ids = list(dict.fromkeys(i.member_id for i in items if i.kind.startswith("Membership.")))
         known = dict(tx.all_in("SELECT member_id, union_code FROM @mf_members"
                                " WHERE member_id {in}", ids))
-        held: dict[str, str] = {}
-        delta: dict[Key, int] = defaultdict(int)
-        fold(items, known, held, delta)
+        f = FlowFold(parents, self._by_id, self._chains, known, lambda c: self._stored(tx, c))
+        try:
+            f.fold(items)
+        except BaseException:
+            self.reset()  # the tree cache was mutated ahead of a rolled-back transaction
+            raise
+        # sorted: concurrent partitions then lock the counter rows in one order (no deadlock)
+        changed = sorted((*k, n) for k, n in f.delta.items() if n)
+        if self.local is not None:
+            for k, n in f.delta.items():
+                self.local[k] = self.local.get(k, 0) + n
         tx.many("INSERT INTO @membership_flows AS f (union_code, grain, period, kind, n)"
                 " VALUES (?,?,?,?,?) ON CONFLICT (union_code, grain, period, kind)"
-                " DO UPDATE SET n = f.n + excluded.n",
-                [(*k, n) for k, n in delta.items() if n])
+                " DO UPDATE SET n = f.n + excluded.n", changed)
+        # a reparented subtree leaves zeros behind: deleted, so live and rebuilt rows compare
+        tx.many("DELETE FROM @membership_flows WHERE union_code=? AND grain=? AND period=?"
+                " AND kind=? AND n=0", [c[:4] for c in changed if c[4] < 0])
+        if self.shared_writes:
+            tx.insert("mf_unions", ("code", "agg_id", "parent_code"), f.established)
+            tx.many("UPDATE @mf_unions SET parent_code=? WHERE code=?",
+                    [(p, c) for c, p in f.reparented.items()])
         tx.insert("mf_members", ("member_id", "union_code"),
-                  [(m, u) for m, u in held.items() if m not in known])
+                  [(m, u) for m, u in f.held.items() if m not in known])
         tx.many("UPDATE @mf_members SET union_code=? WHERE member_id=?",
-                [(u, m) for m, u in held.items() if m in known])
-
-
-def fold(items: list[Item], known: dict[str, str], held: dict[str, str],
-         delta: dict[Key, int]) -> None:
-    """Counts the events' flows into `delta`; `held` learns where each member now is.
-
-    Shared by the live batches and the bulk rebuild (which passes one `held` throughout)."""
-    for item in items:
-        ev, mid = item.event, item.member_id
-        kind = item.kind.partition(".")[2]
-        if kind in ("Joined", "TransferredIn", "TransferCancelled", "HeldAtParent"):
-            held[mid] = ev.union_id
-        where: str | None = None
-        flow = FLOW_OF.get(kind)
-        if kind in ("Joined", "TransferredIn"):
-            where = ev.union_id
-        elif kind == "TransferredOut":
-            where = ev.from_union_id
-        elif kind in ("Withdrew", "Expelled"):
-            where = held.get(mid) or known.get(mid)
-        if flow is None or where is None:
-            continue
-        _count(delta, where, _day(ev.effective_on), flow)
-        if kind == "Joined" and getattr(ev, "campaign_id", None):
-            _count(delta, where, _day(ev.effective_on), CAMPAIGN + ev.campaign_id)
-
-
-def _count(delta: dict[Key, int], union: str, on: date, kind: str) -> None:
-    delta[(union, "m", on.strftime("%Y-%m"), kind)] += 1
-    delta[(union, "d", on.isoformat(), kind)] += 1
+                [(u, m) for m, u in f.held.items() if m in known])

@@ -46,6 +46,11 @@ class MembershipPeriods(View):
         # 240 -> 10 ms); it also serves everything the (union_code, valid_from) index did
         tx.create_index("membership_periods_asof_idx", "membership_periods",
                         "union_code, valid_from, valid_to, status, worker_group, channel")
+        # transfers in transit as of a date (dashboard): a few rows among every period
+        # (national, 1M members: 83 -> 2 ms); partial indexes exist on both dialects
+        tx.create_index("membership_periods_transit_idx", "membership_periods",
+                        "valid_from, valid_to, union_code, destination_union_code",
+                        where="status = 'in_transit'")
 
     def apply(self, tx: Tx, items: list[Item]) -> None:
         mitems = [i for i in items if i.kind in self.kinds]

@@ -1,5 +1,5 @@
-"""Dashboard report queries over the projection tables: monthly flows and campaign joins per union
-subtree (membership_flows counters), transfers in transit, and platform enterprises' unions."""
+"""Dashboard report queries over the projection tables: monthly flows and campaign joins per
+union subtree (membership_flows), transfers in transit, and platform enterprises' unions."""
 
 from __future__ import annotations
 
@@ -13,15 +13,13 @@ from projections.membership_flows import CAMPAIGN
 PLATFORM_KINDS = ("platform_hq", "platform_subsidiary", "platform_branch")
 FLOWS = ("joins", "transfers_in", "transfers_out", "withdrawals")
 
-_SUBTREE = ("FROM @membership_flows f JOIN @union_ancestors a"
-            " ON a.descendant = f.union_code AND a.ancestor = ?")
+# membership_flows counts each union's whole subtree: the root's rows are the nation's
 # whole months from the monthly counters, the as-of month from the daily ones (exact dates)
-_FLOWS_SQL = (f"SELECT f.period, f.kind, SUM(f.n) {_SUBTREE} WHERE f.grain = ?"
-              " AND f.period >= ? AND f.period < ? AND f.kind IN (?,?,?,?)"
-              " GROUP BY f.period, f.kind")
-_CAMPAIGNS_SQL = (f"SELECT f.kind, SUM(f.n), MIN(f.period), MAX(f.period) {_SUBTREE}"
-                  " WHERE f.grain = ? AND f.period >= ? AND f.period < ? AND f.kind LIKE ?"
-                  " GROUP BY f.kind")
+_FLOWS_SQL = ("SELECT period, kind, n FROM @membership_flows WHERE union_code = ? AND grain = ?"
+              " AND period >= ? AND period < ? AND kind IN (?,?,?,?)")
+_CAMPAIGNS_SQL = ("SELECT kind, SUM(n), MIN(period), MAX(period) FROM @membership_flows"
+                  " WHERE union_code = ? AND grain = ? AND period >= ? AND period < ?"
+                  " AND kind LIKE ? GROUP BY kind")
 _TRANSIT_AS_OF = ("SELECT COUNT(*), SUM(CASE WHEN c.valid_from < ? THEN 1 ELSE 0 END)"
                   " FROM @membership_periods c JOIN @union_ancestors a"
                   " ON a.descendant = c.{col} AND a.ancestor = ?"

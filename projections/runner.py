@@ -20,7 +20,15 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (position reached, max position)
 TRACKING_DDL = """CREATE TABLE IF NOT EXISTS @projection_tracking (
     name TEXT PRIMARY KEY, position BIGINT NOT NULL, last_event_at TIMESTAMPTZ,
-    updated_at TIMESTAMPTZ)"""
+    updated_at TIMESTAMPTZ, view_version INTEGER NOT NULL DEFAULT 1)"""
+
+
+def _add_version_column(tx: Tx) -> None:
+    """Tracking tables made before views had versions (every view then was version 1)."""
+    tx.run("SELECT * FROM @projection_tracking LIMIT 0")
+    if "view_version" not in {d[0] for d in tx.cur.description}:
+        tx.run("ALTER TABLE @projection_tracking ADD COLUMN view_version INTEGER NOT NULL"
+               " DEFAULT 1")
 
 
 class Runner:
@@ -53,11 +61,19 @@ class Runner:
             if self.db.dialect == "postgres":  # two processes starting at once must not race
                 tx.run("SELECT pg_advisory_xact_lock(8111)")
             tx.run(TRACKING_DDL)
+            _add_version_column(tx)
+            known = dict(tx.all("SELECT name, view_version FROM @projection_tracking"))
             for v in self.views:
+                if v.name in known and known[v.name] != v.version:
+                    # the code reads these tables differently now: project them again
+                    v.drop(tx)
+                    tx.run("UPDATE @projection_tracking SET position=0, last_event_at=NULL,"
+                           " view_version=? WHERE name=?", (v.version, v.name))
+                    self._cached.pop(v.name, None)
                 v.create(tx)
                 v.create_indexes(tx)
-                tx.run("INSERT INTO @projection_tracking (name, position) VALUES (?, 0)"
-                       " ON CONFLICT (name) DO NOTHING", (v.name,))
+                tx.run("INSERT INTO @projection_tracking (name, position, view_version)"
+                       " VALUES (?, 0, ?) ON CONFLICT (name) DO NOTHING", (v.name, v.version))
 
     def view_names(self, names: Sequence[str] | None = None) -> list[View]:
         if not names:

@@ -31,6 +31,7 @@ from api.http.access_log import AccessLog
 from api.http.db import ApiDatabase
 from api.http.deps import Context
 from api.http.idempotency import IdempotencyStore
+from api.http.import_jobs import ImportJobs
 from api.http.reads import ReadSide
 from api.pages import register as register_pages
 from api.settings import Settings
@@ -71,7 +72,7 @@ def _context(settings: Settings, runtime: Runtime | None, read_side: Any,
     try:
         yield Context(runtime=rt, reads=ReadSide(rt.ledger, read_side, runner),
                       idempotency=IdempotencyStore(db, rt.keys["token_secret"]),
-                      access_log=AccessLog(db), metrics=None)
+                      access_log=AccessLog(db), metrics=None, import_jobs=ImportJobs(db))
     finally:
         if runner is not None and own_runtime:
             runner.stop()

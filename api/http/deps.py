@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.http.access_log import AccessLog
 from api.http.auth import AuthenticationError, Guard, verify_token
 from api.http.idempotency import IdempotencyStore
+from api.http.import_jobs import ImportJobs
 from api.http.reads import ReadSide
 from api.wiring import Runtime
 from domain.errors import ValidationError
@@ -26,6 +27,7 @@ class Context:
     idempotency: IdempotencyStore
     access_log: AccessLog
     metrics: Any
+    import_jobs: ImportJobs
 
 
 def _context(request: Request) -> Context:

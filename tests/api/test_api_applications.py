@@ -107,3 +107,14 @@ def test_an_application_from_a_member_is_a_conflict_naming_the_union_only_in_sco
 
 def test_an_unknown_application_number_is_404(client):
     assert_problem(client.get("/applications/RH0000000000000000"), 404, "application.not_found")
+
+
+def test_a_second_application_while_one_awaits_review_is_a_conflict(client, auth, tree):
+    official = auth("union_official", "township")
+    b, _ = body(tree, 43)
+    first = client.post("/applications", json=b, headers=official)
+    assert first.status_code == 201, first.text
+    again = client.post("/applications", json=b | {"union_code": tree.village}, headers=official)
+    problem = assert_problem(again, 409, "application.pending")
+    assert problem["field"] == "resident_id" and "待审核" in problem["detail"]
+    assert first.json()["application_no"] not in again.text

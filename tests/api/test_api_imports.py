@@ -92,3 +92,39 @@ def test_the_template_downloads_for_any_signed_in_caller(client, auth):
     assert resp.status_code == 200 and resp.headers["content-type"] == XLSX
     assert load_workbook(io.BytesIO(resp.content)).active["A1"].value == "姓名"
     assert_problem(client.get("/imports/template.xlsx"), 401)
+
+
+def test_a_job_and_its_report_outlive_the_api_process_that_ran_it(client, auth, tree, runtime):
+    """Another API process on the same database (a second worker, or after a restart)
+    answers for the job and serves its report."""
+    from fastapi.testclient import TestClient
+
+    from api.http.app import create_app
+
+    headers = auth("union_official", "township")
+    rng = random.Random(35)
+    rows = [valid_row(rng) for _ in range(5)] + [valid_row(rng) | {"worker_group": "宇航员"}]
+    resp = upload(client, headers, tree.township, xlsx_bytes(rows))
+    body = finished(client, headers, resp.headers["Location"])
+    store = client.app.state.ctx.reads
+    with TestClient(create_app(runtime.settings, runtime=runtime,
+                               read_side=(store.store, None))) as other:
+        assert other.get(resp.headers["Location"], headers=headers).json() == body
+        report = other.get(f"{resp.headers['Location']}/report.xlsx", headers=headers)
+        assert report.status_code == 200
+        ws = load_workbook(io.BytesIO(report.content))["导入结果"]
+        assert [c.value for c in ws[7]][3:5] == ["错误", "worker_group.unknown"]
+        assert ws.max_row == 7
+
+
+def test_a_job_whose_process_died_is_reported_interrupted_not_running(client, auth, tree):
+    from datetime import UTC, datetime, timedelta
+
+    ctx = client.app.state.ctx
+    ctx.import_jobs.start("d1ed", tree.township, "collective_registration", False, "o")
+    stale = (datetime.now(UTC) - timedelta(minutes=6)).isoformat()
+    ctx.import_jobs.db.execute("UPDATE api_import_jobs SET updated_at=? WHERE id='d1ed'",
+                               (stale,))
+    body = client.get("/imports/d1ed", headers=auth("union_official", "township")).json()
+    assert body["status"] == "interrupted" and body["error"]["code"] == "import.interrupted"
+    assert "重新上传同一文件" in body["error"]["message"]

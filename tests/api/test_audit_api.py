@@ -4,7 +4,7 @@ both time axes, and audit reports (XLSX / HTML) masked unless the token may see 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -130,3 +130,32 @@ def test_a_union_report_for_a_period_lists_the_changes(client, auth, tree):
     rows = list(load_workbook(BytesIO(xlsx.content))["事件"].iter_rows(min_row=2,
                                                                         values_only=True))
     assert [r[2] for r in rows] == ["Established", "joined", "transferred_out"]
+
+
+def test_an_http_report_shows_whether_the_deployments_seal_covers_it(client, auth, tree,
+                                                                     runtime, tmp_path):
+    """UNION_LEDGER_SEAL_DIGEST names the file `union-ledger seal` writes; HTTP reports check it
+    (and UNION_LEDGER_SEAL_PUBLIC_KEY, the key it must be signed with)."""
+    from api.audit_chain import generate_signing_key, public_key_hex, seal
+    from api.audit_report_chain import raw_connection
+
+    mid = _join_and_transfer(client, auth("union_official", "county"), tree)
+    auditor = auth("auditor", "county")
+    digest, key = tmp_path / "digest.json", tmp_path / "seal.pem"
+    runtime.settings.seal_digest = digest
+    page = client.get(f"/audit/reports/membership/{mid}.html", headers=auditor)
+    assert page.status_code == 200 and "摘要文件无效（文件不存在）" in page.text
+
+    signing = generate_signing_key(key)
+    with raw_connection(runtime.settings) as conn:
+        sealed = seal(conn, key, digest, sealed_at=datetime.now(UTC))
+    runtime.settings.seal_public_key = public_key_hex(signing)
+    page = client.get(f"/audit/reports/membership/{mid}.html", headers=auditor)
+    assert sealed["chain_hash"] in page.text and "摘要文件无效" not in page.text
+    sheet = load_workbook(BytesIO(client.get(f"/audit/reports/union/{tree.township}.xlsx",
+                                             headers=auditor).content))["防篡改证明"]
+    assert dict(sheet.iter_rows(min_row=2, values_only=True))["是否覆盖本报告"] == "是"
+
+    runtime.settings.seal_public_key = public_key_hex(generate_signing_key(tmp_path / "x.pem"))
+    page = client.get(f"/audit/reports/membership/{mid}.html", headers=auditor)
+    assert "摘要文件无效（签名密钥不是受信任的封存密钥）" in page.text

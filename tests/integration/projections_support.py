@@ -4,12 +4,14 @@ contents computed from scratch by loading every aggregate through the ledger's r
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import date
 from typing import Any
 
 import pytest
 
 from api.wiring import Runtime
+from domain.history import membership_history
 from domain.membership import Membership
 from domain.personal import ERASED
 from domain.union import Union
@@ -33,6 +35,8 @@ class Replay:
         self.unions: dict[str, Union] = {}
         self.position = 0
         self.touched: set[str] = set()  # member ids and union codes changed by the refresh
+        #: each member's flows: (union where it happened, effective date, flow kind)
+        self.flows: dict[str, list[tuple[str, date, str]]] = {}
 
     def refresh(self, runtime: Runtime) -> Replay:
         ledger = runtime.ledger
@@ -46,10 +50,32 @@ class Replay:
             if isinstance(agg, Membership):
                 self.members[str(agg.id)] = agg
                 self.touched.add(str(agg.id))
+                self.flows[str(agg.id)] = member_flows(ledger.repository.event_store.get(agg.id))
             elif isinstance(agg, Union):
                 self.unions[agg.code] = agg
                 self.touched.add(agg.code)
         return self
+
+
+FLOW = {"Joined": "joins", "TransferredIn": "transfers_in", "TransferredOut": "transfers_out",
+        "Withdrew": "withdrawals", "Expelled": "withdrawals"}
+
+
+def member_flows(events: Iterable[Any]) -> list[tuple[str, date, str]]:
+    """From the aggregate's own history: a join or transfer in counts where the member is after
+    it; a transfer out, withdrawal or expulsion where the member was before it."""
+    out: list[tuple[str, date, str]] = []
+    before: str | None = None
+    for entry in membership_history(events):
+        flow = FLOW.get(entry.type)
+        where = entry.union_code if entry.type in ("Joined", "TransferredIn") else before
+        if flow and where:
+            out.append((where, entry.effective_on, flow))
+            campaign = entry.details.get("campaign_id")
+            if entry.type == "Joined" and campaign:
+                out.append((where, entry.effective_on, "campaign:" + campaign))
+        before = entry.union_code
+    return out
 
 
 def chain(unions: dict[str, Union], code: str | None) -> list[str]:
@@ -150,3 +176,12 @@ def assert_views_match_aggregates(runtime: Runtime, store: ReadStore,
         assert {r["member_id"] for r in store.inbox(code)} == {
             mid for mid, m in members.items() if m.destination_union_id == code
             and str(m.status) == "in_transit"}
+    # membership_flows: each union's counters are its whole subtree's flows (current tree)
+    flows: Counter[tuple[str, str, str, str]] = Counter()
+    for mid in members:
+        for where, on, kind in replay.flows[mid]:
+            for code in chain(unions, where):
+                flows[(code, "m", on.strftime("%Y-%m"), kind)] += 1
+                flows[(code, "d", on.isoformat(), kind)] += 1
+    assert {(r["union_code"], r["grain"], r["period"], r["kind"]): r["n"] for r in _table(
+        store, "SELECT * FROM @membership_flows")} == dict(+flows)

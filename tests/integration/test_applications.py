@@ -61,7 +61,7 @@ def test_a_worker_applies_online_and_approval_records_membership_and_application
 
     before = top(runtime)
     ledger.approve_application(no, recorded_by="official-1")
-    assert events_since(runtime, before) == ["Joined", "Approved"]  # one save
+    assert events_since(runtime, before) == ["Joined", "Approved", "Decided"]  # one save
     m = ledger.find_membership(details.resident_id)
     assert (m.union_id, m.channel, m.worker_group) == (tree.township, "online",
                                                        "food_delivery_rider")
@@ -112,6 +112,50 @@ def test_a_rejection_needs_a_reason_shows_it_to_the_applicant_and_ends_the_appli
     with pytest.raises(InvalidTransitionError) as info:
         ledger.approve_application(no, recorded_by="official-1")
     assert info.value.code == "application.cannot_approve"
+
+
+def test_one_application_at_a_time_per_worker_and_a_new_one_after_the_decision(runtime, tree):
+    ledger = runtime.ledger
+    details = person(random.Random(21))
+    first = application_no(ledger, submit(runtime, tree.township, details))
+    before = top(runtime)
+    with pytest.raises(RuleViolationError) as info:  # even to another union, or by a platform
+        submit(runtime, tree.village, details)
+    assert (info.value.code, info.value.field) == ("application.pending", "resident_id")
+    # the earlier number is the applicant's own status key: not shown to whoever asks
+    assert first not in info.value.message_zh + str(info.value.details)
+    assert top(runtime) == before  # nothing recorded
+    ledger.reject_application(first, reason="材料不全", recorded_by="official-1")
+    second = application_no(ledger, submit(runtime, tree.township, details))
+    assert ledger.application_status(second)["status"] == "submitted"
+    ledger.approve_application(second, recorded_by="official-1")
+    assert ledger.find_membership(details.resident_id).union_id == tree.township
+
+
+def test_two_simultaneous_applications_for_one_worker_record_exactly_one(runtime, tree):
+    import threading
+
+    from domain.errors import ConflictError, LedgerError
+
+    details = person(random.Random(22))
+    go, outcomes = threading.Barrier(6), []
+
+    def attempt() -> None:
+        go.wait()
+        try:
+            outcomes.append(submit(runtime, tree.township, details).id)
+        except (ConflictError, RuleViolationError) as e:
+            outcomes.append(e.code)
+        except LedgerError as e:  # pragma: no cover - shown in the assertion below
+            outcomes.append(repr(e))
+
+    threads = [threading.Thread(target=attempt) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    recorded = [o for o in outcomes if o not in ("concurrent_change", "application.pending")]
+    assert len(recorded) == 1 and len(outcomes) == 6, outcomes
 
 
 BAD_CONSENTS = [

@@ -146,3 +146,33 @@ def test_the_runner_reconnects_after_its_database_connection_is_dropped(
         assert runner.reconnects == 1 and store.member(third.id) is not None
     finally:
         store.close()
+
+
+def test_a_view_whose_tables_changed_meaning_is_projected_again_on_upgrade(
+    runtime: Runtime, read_side: Side,  # noqa: F811
+) -> None:
+    """A read store made before views had versions (membership_flows was version 1: counters
+    per union) is upgraded on start: that view alone is dropped and projected from zero."""
+    store, runner = read_side
+    _members(runtime, 12)
+    runner.catch_up()
+    top = store.positions()["member_directory"]
+    with store.db.tx() as tx:
+        tx.run("ALTER TABLE @projection_tracking DROP COLUMN view_version")
+        tx.run("INSERT INTO @membership_flows (union_code, grain, period, kind, n)"
+               " VALUES ('stale', 'm', '2020-01', 'joins', 99)")
+
+    store2, runner2 = open_read_side(runtime, start_runner=False)
+    try:
+        positions = store2.positions()
+        assert positions["membership_flows"] == 0  # dropped: projected again from zero
+        assert positions["member_directory"] == top  # unchanged meaning: kept as it is
+        runner2.catch_up()
+        with store2.db.read() as tx:
+            assert tx.all("SELECT n FROM @membership_flows WHERE union_code='stale'") == []
+            assert dict(tx.all("SELECT name, view_version FROM @projection_tracking")) == {
+                v.name: v.version for v in runner2.views}
+        assert_views_match_aggregates(runtime, store2)
+        assert runner2.check() == []
+    finally:
+        store2.close()

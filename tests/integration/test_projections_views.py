@@ -1,5 +1,6 @@
 """The read models as an official reads them, on SQLite and PostgreSQL: the masked directory,
-erasure, the transfer inbox, the union tree, rosters, R8 dissolution and moving a township."""
+erasure, the transfer inbox, the union tree, rosters, R8 dissolution and moving a township
+(counts and the monthly trend)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date, timedelta
 from api.wiring import Runtime
 from domain.personal import ERASED
 from projections import ReadStore, Runner
+from projections.reports import Reports
 from tests.builders import build_tree, join_request, person, union_code
 from tests.conftest import TODAY
 from tests.integration.projections_support import read_side  # noqa: F401 - fixture
@@ -212,13 +214,21 @@ def test_moving_a_township_under_another_county_moves_its_members_counts_at_ever
         led.establish_union(code=codes[name], name=name, kind="federation", level=level,
                             region_code=region, parent_code=parent, approved_by=parent, **by)
     for i in range(3):
-        led.join(join_request(person(random.Random(i)), tree.village if i else tree.township))
+        led.join(join_request(person(random.Random(i)), tree.village if i else tree.township,
+                              effective_on="2025-02-03"))
     runner.catch_up()
+    reports = Reports(store.db)
+
+    def joins_in_february(code: str) -> int:
+        trend = reports.monthly_flows(code, as_of=date(2025, 6, 30), months=6)
+        return next(m["joins"] for m in trend if m["month"] == "2025-02")
+
     before = {c: store.counts(c)["subtree"]["total"]
               for c in (tree.county, tree.city, tree.province, codes["ft"], codes["sz"],
                         codes["gd"], tree.acftu)}
     assert before == {tree.county: 3, tree.city: 3, tree.province: 3, codes["ft"]: 0,
                       codes["sz"]: 0, codes["gd"]: 0, tree.acftu: 3}
+    assert {c: joins_in_february(c) for c in before} == before  # the dashboard's trend
 
     moved = led.reparent_union(tree.township, parent_code=codes["ft"], recorded_by="o",
                                reason="区划调整", effective_on="2025-06-01")
@@ -226,6 +236,8 @@ def test_moving_a_township_under_another_county_moves_its_members_counts_at_ever
     after = {c: store.counts(c)["subtree"]["total"] for c in before}
     assert after == {tree.county: 0, tree.city: 0, tree.province: 0, codes["ft"]: 3,
                      codes["sz"]: 3, codes["gd"]: 3, tree.acftu: 3}
+    # the township takes its history along: its joins now count under the new county
+    assert {c: joins_in_february(c) for c in before} == after
     assert store.counts(codes["sz"])["subtree"]["by_worker_group"]["courier"] == 3
     assert [u["code"] for u in store.ancestors(tree.village)] == [
         tree.township, codes["ft"], codes["sz"], codes["gd"], tree.acftu]
