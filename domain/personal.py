@@ -222,20 +222,21 @@ class PersonalDataVault:
         """`open` for many (subject, token) pairs with one keystore query; caches no keys
         (a bulk rebuild opens each person once, and the cache would hold them all)."""
         wrapped = self.keystore.get_many([s for s, _ in pairs])
-        out: list[PersonalDetails | None] = []
-        for subject, token in pairs:
-            w = wrapped.get(subject)
-            if not token or w is None:
-                out.append(None)
-                continue
-            raw, aad = base64.b64decode(token), subject.encode()
-            try:
-                plain = AESGCM(self._unwrap(subject, w)).decrypt(raw[:12], raw[12:], aad)
-            except InvalidTag:  # sealed under an erased key (see `open`)
-                out.append(None)
-                continue
-            out.append(PersonalDetails.from_json(plain))
-        return out
+        return [self.open_wrapped(subject, token, wrapped.get(subject))
+                for subject, token in pairs]
+
+    def open_wrapped(self, subject: str, token: str | None,
+                     wrapped: bytes | None) -> PersonalDetails | None:
+        """`open` with the subject's wrapped key already read from the key store (None: the
+        key was erased); caches nothing."""
+        if not token or wrapped is None:
+            return None
+        raw, aad = base64.b64decode(token), subject.encode()
+        try:
+            plain = AESGCM(self._unwrap(subject, wrapped)).decrypt(raw[:12], raw[12:], aad)
+        except InvalidTag:  # sealed under an erased key (see `open`)
+            return None
+        return PersonalDetails.from_json(plain)
 
     def erase(self, subject: str) -> bool:
         """Destroys the subject's data key: every sealed copy becomes unreadable."""

@@ -6,12 +6,11 @@ the sealed token (authorised readers open it with the vault). Erasure purges all
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
-from domain.errors import LedgerError
 from domain.personal import ERASED, Identity, PersonalDataVault
 from domain.values.resident_id import mask_name, mask_resident_id
 from projections.base import Item, View, member_state
@@ -126,29 +125,20 @@ class MemberDirectory(View):
             return
         ids = list(dict.fromkeys(i.member_id for i in mitems))
         existing = {r[0]: _from_row(r) for r in tx.all_in(_SELECT, ids)}
-        self._prefetch_keys(i.member_id for i in mitems if i.kind in _DECRYPTS)
+        # one key-store query per batch; erased people have no key and are never decrypted
+        wrapped = self.vault.keystore.get_many(
+            list(dict.fromkeys(i.member_id for i in mitems if i.kind in _DECRYPTS)))
+
+        def personal(member_id: str, token: str) -> dict[str, Any]:
+            details = self.vault.open_wrapped(member_id, token, wrapped.get(member_id))
+            return personal_fields(self.identity, token, details)
+
         states: dict[str, SimpleNamespace] = {}
-        fold(states, existing.get, mitems, self.db.ts, self._personal)
+        fold(states, existing.get, mitems, self.db.ts, personal)
         rows = {m: _to_row(s) for m, s in states.items()}
         tx.insert("member_directory", COLS, [r for m, r in rows.items() if m not in existing])
         tx.many(f"UPDATE @member_directory SET {_SET} WHERE member_id=?",
                 [r[1:] + r[:1] for m, r in rows.items() if m in existing])
-
-    def _prefetch_keys(self, subjects: Iterable[str]) -> None:
-        """One keystore query per batch instead of one per member (rebuild speed)."""
-        wanted = list(dict.fromkeys(subjects))
-        if wanted:
-            # Only subjects that still have a key: never create keys for erased people.
-            found = self.vault.keystore.get_many(wanted)
-            if found:
-                self.vault.ensure_keys(found)
-
-    def _personal(self, member_id: str, token: str) -> dict[str, Any]:
-        try:
-            details = self.vault.open(member_id, token)
-        except LedgerError:  # sealed under a key that no longer exists
-            details = None
-        return personal_fields(self.identity, token, details)
 
 
 def personal_fields(identity: Identity, token: str, details: Any) -> dict[str, Any]:
