@@ -36,10 +36,8 @@ class CampaignProgress(View):
             if cid:
                 delta[(cid, i.event.union_id, i.event.worker_group)] += 1
         if delta:
-            tx.many("INSERT INTO @campaign_progress AS p (campaign_id, union_code, worker_group,"
-                    " n) VALUES (?,?,?,?) ON CONFLICT (campaign_id, union_code, worker_group)"
-                    " DO UPDATE SET n = p.n + excluded.n",
-                    [(*k, n) for k, n in sorted(delta.items())])
+            tx.add_counts("campaign_progress", ("campaign_id", "union_code", "worker_group"),
+                          [(*k, n) for k, n in sorted(delta.items())])
 
 
 def campaign_counts(db: Db, campaign_id: str) -> list[tuple[str, str, int]]:

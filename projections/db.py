@@ -101,6 +101,37 @@ class Tx:
             self.cur.executemany(f"INSERT INTO {self.db.table(table)} ({names}) VALUES ({marks})",
                                  rows)
 
+    def add_counts(self, table: str, keys: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Adds each row's last value to the counter `n` at its key (text columns `keys`),
+        creating missing rows, then deletes counters left at 0 (so a table maintained
+        incrementally equals a rebuilt one row for row). Rows: (*key, delta), keys unique.
+
+        PostgreSQL: one statement over arrays per call instead of one upsert per row."""
+        if not rows:
+            return
+        names = ", ".join(keys)
+        t = self.db.table(table)
+        if self.db.dialect == "postgres":
+            cols = list(zip(*rows, strict=True))
+            arrays = ", ".join(["%s::text[]"] * len(keys) + ["%s::bigint[]"])
+            self.cur.execute(
+                f"INSERT INTO {t} AS c ({names}, n) SELECT * FROM unnest({arrays})"
+                f" ON CONFLICT ({names}) DO UPDATE SET n = c.n + excluded.n",
+                [list(c) for c in cols])
+            gone = [r for r in rows if r[-1] < 0]  # only a decrement can reach 0
+            if gone:
+                cols = list(zip(*gone, strict=True))
+                self.cur.execute(
+                    f"DELETE FROM {t} WHERE n = 0 AND ({names}) IN (SELECT * FROM unnest("
+                    f"{', '.join(['%s::text[]'] * len(keys))}))", [list(c) for c in cols[:-1]])
+            return
+        marks = ", ".join("?" * (len(keys) + 1))
+        self.cur.executemany(f"INSERT INTO {t} AS c ({names}, n) VALUES ({marks}) ON CONFLICT"
+                             f" ({names}) DO UPDATE SET n = c.n + excluded.n", rows)
+        where = " AND ".join(f"{k}=?" for k in keys)
+        self.cur.executemany(f"DELETE FROM {t} WHERE {where} AND n=0",
+                             [r[:-1] for r in rows if r[-1] < 0])
+
     def all_in(self, sql: str, keys: Sequence[str]) -> list[tuple[Any, ...]]:
         """`sql` with `{in}` after a column whose value is one of `keys` (no commas in keys)."""
         out: list[tuple[Any, ...]] = []

@@ -165,12 +165,9 @@ class MembershipCounts(View):
         if self.local is not None:
             for cell, n in delta.items():
                 self.local[cell] = self.local.get(cell, 0) + n
-        tx.many("INSERT INTO @membership_counts AS c (union_code, scope, status, worker_group,"
-                " channel, n) VALUES (?,?,?,?,?,?) ON CONFLICT (union_code, scope, status,"
-                " worker_group, channel) DO UPDATE SET n = c.n + excluded.n", changed)
-        # Empty cells are deleted so that live and rebuilt tables compare equal row for row.
-        tx.many("DELETE FROM @membership_counts WHERE union_code=? AND scope=? AND status=?"
-                " AND worker_group=? AND channel=? AND n=0", [c[:5] for c in changed])
+        # empty cells are deleted so that live and rebuilt tables compare equal row for row
+        tx.add_counts("membership_counts",
+                      ("union_code", "scope", "status", "worker_group", "channel"), changed)
         rows = {k: (k, m.union_id, m.destination_union_id, m.status, m.worker_group, m.channel)
                 for k, m in members.items()}
         tx.insert("mc_members", MEMBER_COLS, [r for k, r in rows.items() if k not in existing])

@@ -195,12 +195,8 @@ class MembershipFlows(View):
         if self.local is not None:
             for k, n in f.delta.items():
                 self.local[k] = self.local.get(k, 0) + n
-        tx.many("INSERT INTO @membership_flows AS f (union_code, grain, period, kind, n)"
-                " VALUES (?,?,?,?,?) ON CONFLICT (union_code, grain, period, kind)"
-                " DO UPDATE SET n = f.n + excluded.n", changed)
         # a reparented subtree leaves zeros behind: deleted, so live and rebuilt rows compare
-        tx.many("DELETE FROM @membership_flows WHERE union_code=? AND grain=? AND period=?"
-                " AND kind=? AND n=0", [c[:4] for c in changed if c[4] < 0])
+        tx.add_counts("membership_flows", ("union_code", "grain", "period", "kind"), changed)
         if self.shared_writes:
             tx.insert("mf_unions", ("code", "agg_id", "parent_code"), f.established)
             tx.many("UPDATE @mf_unions SET parent_code=? WHERE code=?",
