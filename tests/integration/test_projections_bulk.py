@@ -15,8 +15,10 @@ from api.wiring import Runtime
 from projections import ReadStore, Runner
 from projections.base import kind_of
 from projections.bulk import bulk_rebuild
+from projections.bulk_read import Decoder, pages
 from tests.builders import build_tree, person, self_employed
 from tests.integration.projections_support import read_side  # noqa: F401 - fixture
+from tests.integration.test_ledger_versioning import _v1_joined as v1_joined
 
 Side = tuple[ReadStore, Runner]
 CONSENT = {"given_by": "worker", "consented_at": "2026-11-20T09:30:00+08:00",
@@ -102,3 +104,47 @@ def test_opening_many_sealed_details_at_once_gives_what_opening_each_gives(
     expected = [vault.open(s, t) for s, t in pairs]
     assert None not in (expected[0], expected[2]) and expected[1::2] == [None, None]
     assert vault.open_many(pairs) == expected
+
+
+def test_the_rebuild_decoder_gives_what_the_ledgers_mapper_gives_for_every_event(
+    runtime: Runtime, read_side: Side,  # noqa: F811
+) -> None:
+    _, runner = read_side
+    _live(runtime, runner)
+    led = runtime.ledger
+    top = led.recorder.max_notification_id()
+    every = {kind_of(n.topic) for n in led.recorder.select_notifications(start=1, limit=10**6)}
+    decoder, seen = Decoder(led.mapper), 0
+    for rows in pages(led.recorder, every, top, 50):  # small pages: many fetches
+        for position, originator_id, version, topic, state in rows:
+            assert state is not None
+            ev = decoder.event(topic, state, originator_id, version)
+            (n,) = led.recorder.select_notifications(start=position, limit=1)
+            expected = led.mapper.to_domain_event(n)
+            assert type(ev) is type(expected) and ev.__dict__ == expected.__dict__
+            assert {k: type(v) for k, v in vars(ev).items()} == {
+                k: type(v) for k, v in vars(expected).items()}
+            seen += 1
+    assert seen == len(led.recorder.select_notifications(start=1, limit=10**6))
+    # kinds no view reads come without their state (not even fetched)
+    rows = [r for p in pages(led.recorder, {"Membership.Joined"}, top, 1000) for r in p]
+    assert len(rows) == seen
+    assert {kind_of(r[3]) for r in rows if r[4] is not None} == {"Membership.Joined"}
+
+
+def test_a_stored_v1_joined_event_is_upcast_by_the_bulk_rebuild_as_by_the_live_path(
+    runtime: Runtime, read_side: Side,  # noqa: F811
+) -> None:
+    store, runner = read_side
+    led = runtime.ledger
+    tree = build_tree(led)
+    details = person(random.Random(61))
+    mid, stored = v1_joined(led, tree, details)
+    led.recorder.insert_events([stored])
+    led.transfer_out(mid, destination_code=tree.township2, reason="搬家", recorded_by="o")
+    runner.catch_up()  # event by event, through the ledger's mapper
+    live = _snapshot(store, runner)
+    (row,) = live["member_directory"]
+    assert row[14] is None and str(row[5]) == "2021-06-01"  # campaign_id, joined_on
+    assert runner.rebuild() == led.recorder.max_notification_id()
+    assert _snapshot(store, runner) == live
