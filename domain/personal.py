@@ -175,20 +175,27 @@ class PersonalDataVault:
     def open_many(self, pairs: list[tuple[str, str]]) -> list[PersonalDetails | None]:
         """`open` for many (subject, token) pairs with one keystore query; caches no keys
         (a bulk rebuild opens each person once, and the cache would hold them all)."""
-        wrapped = self.keystore.get_many([s for s, _ in pairs])
+        return self.open_with(pairs, self.keystore.get_many([s for s, _ in pairs]))
+
+    def open_with(self, pairs: list[tuple[str, str]],
+                  wrapped: dict[str, bytes]) -> list[PersonalDetails | None]:
+        """`open_many` given the wrapped keys `keystore.get_many` returned for the subjects
+        (a caller may fetch the next chunk's keys while this one is opened)."""
+        unwrap, b64decode, details = self._master.decrypt, base64.b64decode, PersonalDetails
         out: list[PersonalDetails | None] = []
         for subject, token in pairs:
             w = wrapped.get(subject)
             if not token or w is None:
                 out.append(None)
                 continue
-            raw, aad = base64.b64decode(token), subject.encode()
+            raw, aad = b64decode(token), subject.encode()
             try:
-                plain = AESGCM(self._unwrap(subject, w)).decrypt(raw[:12], raw[12:], aad)
+                key = unwrap(w[:12], w[12:], aad)  # = self._unwrap(subject, w)
+                plain = AESGCM(key).decrypt(raw[:12], raw[12:], aad)
             except InvalidTag:  # sealed under an erased key (see `open`)
                 out.append(None)
                 continue
-            out.append(PersonalDetails.from_json(plain))
+            out.append(details.from_json(plain))
         return out
 
     def erase(self, subject: str) -> bool:

@@ -142,7 +142,7 @@ def _read(runner: Runner, views: Sequence[View], folds: list[tuple[frozenset[str
     for rows in pages(runner.ledger.recorder, kinds, top, page):
         gt, done = rows[-1][0], done + len(rows)
         batches: list[list[Item]] = [[] for _ in folds]
-        for position, originator_id, version, topic, state in rows:
+        for position, originator_id, version, topic, state, member_id in rows:
             if state is None:
                 continue  # a kind no view reads (its state was not even fetched)
             route = routes.get(topic)
@@ -150,7 +150,8 @@ def _read(runner: Runner, views: Sequence[View], folds: list[tuple[frozenset[str
                 kind = kind_of(topic)
                 route = routes[topic] = (kind, tuple(
                     j for j, (wanted, _) in enumerate(folds) if kind in wanted))
-            last = Item(position, route[0], event(topic, state, originator_id, version))
+            last = Item(position, route[0], event(topic, state, originator_id, version),
+                        member_id)
             for j in route[1]:
                 batches[j].append(last)
         for (_, f), batch in zip(folds, batches, strict=True):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from operator import itemgetter
 from typing import Any
 
 from projections.base import Item, View
@@ -20,18 +22,21 @@ from projections.membership_counts import MEMBER_COLS
 from projections.membership_periods import COLS as PERIOD_COLS
 from projections.membership_periods import VALID_FROM, VALID_TO
 
-OPEN_CHUNK = 2000
+OPEN_CHUNK = 5000
 COUNT_COLS = ("union_code", "scope", "status", "worker_group", "channel", "n")
 _DECRYPTS = frozenset({"Membership.Joined", "Membership.DetailsCorrected"})
 _NO_PERSONAL = (None,) * (len(PERSONAL) - 1)
 _PURGED = tuple(PURGED[c] for c in PERSONAL[:-1])
+_personal = itemgetter(*PERSONAL[:-1])
 
 
 def copy_rows(tx: Tx, table: str, cols: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """One streamed COPY on PostgreSQL; executemany (in the caller's transaction) on SQLite."""
+    """Rows into a table created in this transaction: one streamed COPY on PostgreSQL, FREEZE
+    (written frozen and all-visible: nothing left for VACUUM to do, and no other transaction
+    can see the table before the commit anyway); executemany (same transaction) on SQLite."""
     names = ", ".join(cols)
     if tx.db.dialect == "postgres":
-        with tx.cur.copy(f"COPY {tx.db.table(table)} ({names}) FROM STDIN") as cp:
+        with tx.cur.copy(f"COPY {tx.db.table(table)} ({names}) FROM STDIN (FREEZE)") as cp:
             for r in rows:
                 cp.write_row(r)
     else:
@@ -131,25 +136,26 @@ class MembersFold:
     # -- member_directory --------------------------------------------------------------
 
     def _directory(self, tx: Tx) -> Iterator[tuple[Any, ...]]:
-        pending: list[State] = []
+        """Every member's row; sealed details are opened a chunk at a time with one keystore
+        query per chunk, the queries running on a thread ahead of the opening."""
+        view: Any = self.views["member_directory"]
+        vault, identity = view.vault, view.identity
+        sealed: list[State] = []
         for s in self.states.values():
             if s.sealed:
-                pending.append(s)
-                if len(pending) >= OPEN_CHUNK:
-                    yield from self._opened(tx, pending)
-                    pending = []
+                sealed.append(s)
             else:
                 yield _row(tx, s, _PURGED if s.sealed == "" else _NO_PERSONAL)
-        yield from self._opened(tx, pending)
-
-    def _opened(self, tx: Tx, states: list[State]) -> Iterator[tuple[Any, ...]]:
-        if not states:
-            return
-        view: Any = self.views["member_directory"]
-        opened = view.vault.open_many([(s.member_id, s.sealed or "") for s in states])
-        for s, details in zip(states, opened, strict=True):
-            p = personal_fields(view.identity, s.sealed or "", details)
-            yield _row(tx, s, tuple(p[c] for c in PERSONAL[:-1]))
+        chunks = [sealed[i : i + OPEN_CHUNK] for i in range(0, len(sealed), OPEN_CHUNK)]
+        with ThreadPoolExecutor(1, thread_name_prefix="rebuild-keys") as pool:
+            keys = [pool.submit(vault.keystore.get_many, [s.member_id for s in c])
+                    for c in chunks]
+            for chunk, wrapped in zip(chunks, keys, strict=True):
+                pairs = [(s.member_id, s.sealed or "") for s in chunk]
+                for s, details in zip(chunk, vault.open_with(pairs, wrapped.result()),
+                                      strict=True):
+                    p = personal_fields(identity, s.sealed or "", details)
+                    yield _row(tx, s, _personal(p))
 
     # -- membership_counts -------------------------------------------------------------
 
@@ -165,9 +171,16 @@ class MembersFold:
                 counts[(code, "subtree", *rest)] += n
         copy_rows(tx, "mc_unions", ("code", "agg_id", "parent_code"),
                   ((c, a, p) for c, (a, p) in self.unions.items()))
-        copy_rows(tx, "mc_members", MEMBER_COLS, (
-            (s.member_id, s.union_id, s.destination_union_id, str(s.status), s.worker_group,
-             s.channel) for s in self.states.values() if s.status is not None))
+        if "member_directory" in self.views:
+            # the directory just loaded holds the same columns for every member (a member
+            # without a status could not have a directory row): copied by the server
+            tx.run(f"INSERT INTO @mc_members ({', '.join(MEMBER_COLS)}) SELECT"
+                   f" {', '.join(MEMBER_COLS)} FROM @member_directory")
+        else:
+            copy_rows(tx, "mc_members", MEMBER_COLS, (
+                (s.member_id, s.union_id, s.destination_union_id, str(s.status),
+                 s.worker_group, s.channel) for s in self.states.values()
+                if s.status is not None))
         copy_rows(tx, "membership_counts", COUNT_COLS,
                   ((*cell, n) for cell, n in sorted(counts.items()) if n))
 

@@ -116,8 +116,8 @@ def test_the_rebuild_decoder_gives_what_the_ledgers_mapper_gives_for_every_event
     every = {kind_of(n.topic) for n in led.recorder.select_notifications(start=1, limit=10**6)}
     decoder, seen = Decoder(led.mapper), 0
     for rows in pages(led.recorder, every, top, 50):  # small pages: many fetches
-        for position, originator_id, version, topic, state in rows:
-            assert state is not None
+        for position, originator_id, version, topic, state, member_id in rows:
+            assert state is not None and member_id == str(originator_id)
             ev = decoder.event(topic, state, originator_id, version)
             (n,) = led.recorder.select_notifications(start=position, limit=1)
             expected = led.mapper.to_domain_event(n)
