@@ -39,6 +39,7 @@ def copy_rows(tx: Tx, table: str, cols: Sequence[str], rows: Iterable[Sequence[A
         with tx.cur.copy(f"COPY {tx.db.table(table)} ({names}) FROM STDIN (FREEZE)") as cp:
             for r in rows:
                 cp.write_row(r)
+        tx.frozen.add(tx.db.table(table))
     else:
         marks = ", ".join("?" * len(cols))
         tx.cur.executemany(f"INSERT INTO {tx.db.table(table)} ({names}) VALUES ({marks})", rows)
