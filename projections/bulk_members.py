@@ -25,6 +25,7 @@ from projections.membership_periods import VALID_FROM, VALID_TO
 OPEN_CHUNK = 5000
 COUNT_COLS = ("union_code", "scope", "status", "worker_group", "channel", "n")
 _DECRYPTS = frozenset({"Membership.Joined", "Membership.DetailsCorrected"})
+_EMPLOYS = frozenset({"Membership.Joined", "Membership.EmploymentChanged"})
 _NO_PERSONAL = (None,) * (len(PERSONAL) - 1)
 _PURGED = tuple(PURGED[c] for c in PERSONAL[:-1])
 _personal = itemgetter(*PERSONAL[:-1])
@@ -76,9 +77,20 @@ class MembersFold:
         self.closed: list[tuple[Any, ...]] = []  # closed periods; each open one is on its State
         self.unions: dict[str, list[Any]] = {}  # code -> [agg_id, parent_code]
         self.by_id: dict[str, str] = {}
+        self._strings: dict[Any, Any] = {}
+        self._employments: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+
+    def _same_employment(self, e: dict[str, Any]) -> dict[str, Any]:
+        """One dict per distinct employment (nothing changes one in place: `apply` always
+        sets a fresh copy)."""
+        try:
+            return self._employments.setdefault(tuple(e.items()), e)
+        except TypeError:  # an unhashable value: this member keeps its own
+            return e
 
     def fold(self, items: list[Item]) -> None:
         states, periods, closed = self.states, self.periods, self.closed
+        same = self._strings.setdefault
         for item in items:
             kind, ev = item.kind, item.event
             if kind not in self.kinds:
@@ -94,6 +106,13 @@ class MembersFold:
                       s.channel, s.joined_on)
             ev.apply(s)  # the domain's own transition, as in the live path
             s.version, s.position, s.stamp = ev.originator_version, item.position, ev.timestamp
+            # one copy of each union code, group, channel and employment that many members
+            # share (each event brings its own copies): ~0.5 KB less per member
+            u, d, g, c = s.union_id, s.destination_union_id, s.worker_group, s.channel
+            s.union_id, s.destination_union_id = same(u, u), same(d, d)
+            s.worker_group, s.channel = same(g, g), same(c, c)
+            if kind in _EMPLOYS:
+                s.employment = self._same_employment(s.employment)
             if kind == "Membership.Joined":
                 s.campaign_id = ev.campaign_id
             if kind == "Membership.PersonalDataErased":
@@ -133,6 +152,7 @@ class MembersFold:
         if "membership_counts" in self.views:
             self._counts(tx)
         self.states, self.closed, self.unions, self.by_id = {}, [], {}, {}
+        self._strings, self._employments = {}, {}
 
     # -- member_directory --------------------------------------------------------------
 
