@@ -204,6 +204,9 @@ def _load(db: Db, views: Sequence[View], folds: list[tuple[frozenset[str], Fold]
     with db.tx() as tx:
         if db.dialect == "postgres":  # not while another process creates the tables
             tx.run("SELECT pg_advisory_xact_lock(8111)")
+            # the index builds after the load sort whole tables: in memory, not on disk
+            # (the default 64MB spills at ~1M members); this transaction only
+            tx.run("SET LOCAL maintenance_work_mem = '256MB'")
         for v in views:
             v.drop(tx)
             v.create(tx)
