@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,6 +19,7 @@ import psycopg
 from projections.base import Item, View, kind_of
 from projections.bulk_counters import FlowsFold, InboxFold
 from projections.bulk_members import MembersFold
+from projections.bulk_open import Opener
 from projections.bulk_read import Decoder, pages
 from projections.campaign_progress import CampaignProgress
 from projections.campaign_progress import Delta as CampaignDelta
@@ -74,12 +75,13 @@ FOLDS: dict[str, Any] = {"membership_flows": FlowsFold, "transfer_inbox": InboxF
 MEMBERS = frozenset({"member_directory", "membership_periods", "membership_counts"})
 
 
-def folds_for(views: Sequence[View]) -> list[tuple[frozenset[str], Fold]]:
+def folds_for(views: Sequence[View], opener: Opener | None = None
+              ) -> list[tuple[frozenset[str], Fold]]:
     """Each fold with the event kinds it reads; the per-member views share one fold."""
     members = [v for v in views if v.name in MEMBERS]
     out: list[tuple[frozenset[str], Fold]] = []
     if members:
-        fold = MembersFold(members)
+        fold = MembersFold(members, opener)
         out.append((fold.kinds, fold))
     for v in views:
         if v.name not in MEMBERS:
@@ -89,11 +91,27 @@ def folds_for(views: Sequence[View]) -> list[tuple[frozenset[str], Fold]]:
 
 
 def bulk_rebuild(runner: Runner, views: Sequence[View], *, stop: int | None = None,
-                 progress: Progress | None = None, page: int = PAGE) -> int:
+                 progress: Progress | None = None, page: int = PAGE,
+                 helper: Callable[[], Any] | None = None) -> int:
     """Re-projects `views` from position 0 up to `stop` (default: the log's end now), replacing
-    their tables and tracking in one transaction; returns the notifications read."""
+    their tables and tracking in one transaction; returns the notifications read.
+
+    `helper` (a picklable factory of the runtime) lets a second process open the directory's
+    sealed details meanwhile (projections.bulk_open)."""
     top = stop if stop is not None else (runner.ledger.recorder.max_notification_id() or 0)
-    folds = folds_for(views)
+    opener = None
+    if helper is not None and any(v.name == "member_directory" for v in views):
+        opener = Opener(helper)
+    try:
+        return _rebuild(runner, views, top, folds_for(views, opener), page, progress)
+    finally:
+        if opener is not None:
+            opener.close()
+
+
+def _rebuild(runner: Runner, views: Sequence[View], top: int,
+             folds: list[tuple[frozenset[str], Fold]], page: int,
+             progress: Progress | None) -> int:
     collecting = gc.isenabled()
     # Every event and state built here stays alive until the load and none forms a cycle:
     # the cyclic collector would only re-scan them, ever more often as they pile up (it cost
@@ -210,7 +228,7 @@ def _load(db: Db, views: Sequence[View], folds: list[tuple[frozenset[str], Fold]
         for v in views:
             v.drop(tx)
             v.create(tx)
-        for _, f in folds:
+        for _, f in reversed(folds):  # the per-member fold (first) last: see MembersFold.load
             f.load(tx)
         for v in views:  # after the load: building an index once beats updating it per row
             v.create_indexes(tx)

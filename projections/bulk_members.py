@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import Any
 
 from projections.base import Item, View
+from projections.bulk_open import Opener
 from projections.db import Tx
 from projections.member_directory import COLS, EMPLOYMENT, PERSONAL, PURGED, personal_fields
 from projections.membership_counts import MEMBER_COLS
@@ -69,8 +70,9 @@ class State:
 class MembersFold:
     """Folds member events (and, for the counts, the union tree) for the views it is given."""
 
-    def __init__(self, views: Sequence[View]) -> None:
+    def __init__(self, views: Sequence[View], opener: Opener | None = None) -> None:
         self.views = {v.name: v for v in views}
+        self.opener = opener if "member_directory" in self.views else None
         self.kinds = frozenset().union(*(v.kinds for v in views))
         self.periods = "membership_periods" in self.views
         self.states: dict[str, State] = {}
@@ -89,8 +91,16 @@ class MembersFold:
             return e
 
     def fold(self, items: list[Item]) -> None:
-        states, periods, closed = self.states, self.periods, self.closed
+        states, periods, closed, opener = self.states, self.periods, self.closed, self.opener
         same = self._strings.setdefault
+        try:
+            self._fold(items, states, periods, closed, opener, same)
+        finally:
+            if opener is not None:
+                opener.flush()  # this page's tokens: opened while the next page is folded
+
+    def _fold(self, items: list[Item], states: dict[str, State], periods: bool,
+              closed: list[tuple[Any, ...]], opener: Opener | None, same: Any) -> None:
         for item in items:
             kind, ev = item.kind, item.event
             if kind not in self.kinds:
@@ -119,6 +129,8 @@ class MembersFold:
                 s.sealed, s.personal = "", None
             elif kind in _DECRYPTS and ev.personal:
                 s.sealed = s.personal = ev.personal
+                if opener is not None:
+                    opener.send(mid, ev.personal)
             if not periods:
                 continue
             # membership_periods: a new interval when any of these changed (_Member.step);
@@ -144,11 +156,12 @@ class MembersFold:
                 self.unions[code][1] = ev.parent_code
 
     def load(self, tx: Tx) -> None:
-        if "member_directory" in self.views:
-            copy_rows(tx, "member_directory", COLS, self._directory(tx))
+        # the directory after the periods: a helper opening its details has longer to finish
         if self.periods:
             copy_rows(tx, "membership_periods", PERIOD_COLS, (
                 *self.closed, *(tuple(s.period) for s in self.states.values() if s.period)))
+        if "member_directory" in self.views:
+            copy_rows(tx, "member_directory", COLS, self._directory(tx))
         if "membership_counts" in self.views:
             self._counts(tx)
         self.states, self.closed, self.unions, self.by_id = {}, [], {}, {}
@@ -161,10 +174,16 @@ class MembersFold:
         query per chunk, the queries running on a thread ahead of the opening."""
         view: Any = self.views["member_directory"]
         vault, identity = view.vault, view.identity
+        opened = self.opener.results() if self.opener is not None else {}
+        self.opener = None
         sealed: list[State] = []
         for s in self.states.values():
             if s.sealed:
-                sealed.append(s)
+                got = opened.get(s.member_id)
+                if got is not None and got[0] == s.sealed:  # the helper opened the final one
+                    yield _row(tx, s, got[1])
+                else:
+                    sealed.append(s)
             else:
                 yield _row(tx, s, _PURGED if s.sealed == "" else _NO_PERSONAL)
         chunks = [sealed[i : i + OPEN_CHUNK] for i in range(0, len(sealed), OPEN_CHUNK)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -13,10 +14,11 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from api.demo import load_demo
-from api.wiring import Runtime
+from api.wiring import Runtime, build_runtime
 from projections import ReadStore, Runner
 from projections.base import kind_of
 from projections.bulk import bulk_rebuild
+from projections.bulk_open import Opener
 from projections.bulk_read import Decoder, pages
 from tests.builders import build_tree, join_request, person, self_employed
 from tests.integration.projections_support import read_side  # noqa: F401 - fixture
@@ -190,3 +192,29 @@ def test_the_rebuild_decoder_takes_the_mappers_path_for_documents_its_fast_path_
         ev = decoder.event(s.topic, s.state, s.originator_id, s.originator_version)
         assert type(ev) is type(expected)
         assert repr(vars(ev)) == repr(vars(expected))  # repr: nan != nan
+
+
+def test_a_bulk_rebuild_with_a_helper_process_opening_the_details_equals_the_live_projection(
+    runtime: Runtime, read_side: Side, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    store, runner = read_side
+    _live(runtime, runner)  # erasures, corrections and rejoins: tokens replaced after a join
+    live = _snapshot(store, runner)
+    helper = partial(build_runtime, runtime.settings, create_table=False)
+    got: list[int] = []
+    results = Opener.results
+
+    def counted(self: Opener, timeout: float = 600.0) -> Any:
+        out = results(self, timeout)
+        got.append(len(out))
+        return out
+
+    monkeypatch.setattr(Opener, "results", counted)
+    assert runner.rebuild(worker_runtime=helper) == runtime.ledger.recorder.max_notification_id()
+    assert _snapshot(store, runner) == live
+    assert got and got[0] >= len(live["member_directory"]) * 0.9  # the helper opened them
+
+    # a helper that dies: every member is opened in process instead
+    monkeypatch.setattr(Opener, "results", lambda self, timeout=0: (self.close(), {})[1])
+    runner.rebuild(worker_runtime=helper)
+    assert _snapshot(store, runner) == live
