@@ -23,11 +23,13 @@ class Item:
 
     __slots__ = ("position", "kind", "event", "member_id")
 
-    def __init__(self, position: int, kind: str, event: Any) -> None:
+    def __init__(self, position: int, kind: str, event: Any, member_id: str | None = None
+                 ) -> None:
         self.position = position
         self.kind = kind  # e.g. "Membership.Joined" (the topic after the module)
         self.event = event
-        self.member_id = str(event.originator_id)  # also a union's or employer's id
+        # also a union's or employer's id; str(originator_id) unless the caller has it
+        self.member_id = str(event.originator_id) if member_id is None else member_id
 
 
 def kind_of(topic: str) -> str:

@@ -11,29 +11,43 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from operator import itemgetter
 from typing import Any
 
 from projections.base import Item, View
+from projections.bulk_open import Opener
 from projections.db import Tx
 from projections.member_directory import COLS, EMPLOYMENT, PERSONAL, PURGED, personal_fields
 from projections.membership_counts import MEMBER_COLS
 from projections.membership_periods import COLS as PERIOD_COLS
 from projections.membership_periods import VALID_FROM, VALID_TO
 
-OPEN_CHUNK = 2000
+OPEN_CHUNK = 5000
 COUNT_COLS = ("union_code", "scope", "status", "worker_group", "channel", "n")
 _DECRYPTS = frozenset({"Membership.Joined", "Membership.DetailsCorrected"})
+_EMPLOYS = frozenset({"Membership.Joined", "Membership.EmploymentChanged"})
 _NO_PERSONAL = (None,) * (len(PERSONAL) - 1)
 _PURGED = tuple(PURGED[c] for c in PERSONAL[:-1])
+_personal = itemgetter(*PERSONAL[:-1])
 
 
 def copy_rows(tx: Tx, table: str, cols: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """One streamed COPY on PostgreSQL; executemany (in the caller's transaction) on SQLite."""
+    """Rows into a table created in this transaction: one streamed COPY on PostgreSQL, FREEZE
+    (written frozen and all-visible: nothing left for VACUUM to do, and no other transaction
+    can see the table before the commit anyway) and binary (the columns' types from the
+    catalog: less to format here, less to parse there); executemany (same transaction) on
+    SQLite."""
     names = ", ".join(cols)
     if tx.db.dialect == "postgres":
-        with tx.cur.copy(f"COPY {tx.db.table(table)} ({names}) FROM STDIN") as cp:
+        types = dict(tx.all("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+                            " WHERE attrelid = ?::regclass AND attnum > 0", (tx.db.table(table),)))
+        with tx.cur.copy(f"COPY {tx.db.table(table)} ({names}) FROM STDIN"
+                         " (FORMAT BINARY, FREEZE)") as cp:
+            cp.set_types([types[c] for c in cols])
             for r in rows:
                 cp.write_row(r)
+        tx.frozen.add(tx.db.table(table))
     else:
         marks = ", ".join("?" * len(cols))
         tx.cur.executemany(f"INSERT INTO {tx.db.table(table)} ({names}) VALUES ({marks})", rows)
@@ -62,17 +76,37 @@ class State:
 class MembersFold:
     """Folds member events (and, for the counts, the union tree) for the views it is given."""
 
-    def __init__(self, views: Sequence[View]) -> None:
+    def __init__(self, views: Sequence[View], opener: Opener | None = None) -> None:
         self.views = {v.name: v for v in views}
+        self.opener = opener if "member_directory" in self.views else None
         self.kinds = frozenset().union(*(v.kinds for v in views))
         self.periods = "membership_periods" in self.views
         self.states: dict[str, State] = {}
         self.closed: list[tuple[Any, ...]] = []  # closed periods; each open one is on its State
         self.unions: dict[str, list[Any]] = {}  # code -> [agg_id, parent_code]
         self.by_id: dict[str, str] = {}
+        self._strings: dict[Any, Any] = {}
+        self._employments: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+
+    def _same_employment(self, e: dict[str, Any]) -> dict[str, Any]:
+        """One dict per distinct employment (nothing changes one in place: `apply` always
+        sets a fresh copy)."""
+        try:
+            return self._employments.setdefault(tuple(e.items()), e)
+        except TypeError:  # an unhashable value: this member keeps its own
+            return e
 
     def fold(self, items: list[Item]) -> None:
-        states, periods, closed = self.states, self.periods, self.closed
+        states, periods, closed, opener = self.states, self.periods, self.closed, self.opener
+        same = self._strings.setdefault
+        try:
+            self._fold(items, states, periods, closed, opener, same)
+        finally:
+            if opener is not None:
+                opener.flush()  # this page's tokens: opened while the next page is folded
+
+    def _fold(self, items: list[Item], states: dict[str, State], periods: bool,
+              closed: list[tuple[Any, ...]], opener: Opener | None, same: Any) -> None:
         for item in items:
             kind, ev = item.kind, item.event
             if kind not in self.kinds:
@@ -88,12 +122,21 @@ class MembersFold:
                       s.channel, s.joined_on)
             ev.apply(s)  # the domain's own transition, as in the live path
             s.version, s.position, s.stamp = ev.originator_version, item.position, ev.timestamp
+            # one copy of each union code, group, channel and employment that many members
+            # share (each event brings its own copies): ~0.5 KB less per member
+            u, d, g, c = s.union_id, s.destination_union_id, s.worker_group, s.channel
+            s.union_id, s.destination_union_id = same(u, u), same(d, d)
+            s.worker_group, s.channel = same(g, g), same(c, c)
+            if kind in _EMPLOYS:
+                s.employment = self._same_employment(s.employment)
             if kind == "Membership.Joined":
                 s.campaign_id = ev.campaign_id
             if kind == "Membership.PersonalDataErased":
                 s.sealed, s.personal = "", None
             elif kind in _DECRYPTS and ev.personal:
                 s.sealed = s.personal = ev.personal
+                if opener is not None:
+                    opener.send(mid, ev.personal)
             if not periods:
                 continue
             # membership_periods: a new interval when any of these changed (_Member.step);
@@ -119,37 +162,46 @@ class MembersFold:
                 self.unions[code][1] = ev.parent_code
 
     def load(self, tx: Tx) -> None:
-        if "member_directory" in self.views:
-            copy_rows(tx, "member_directory", COLS, self._directory(tx))
+        # the directory after the periods: a helper opening its details has longer to finish
         if self.periods:
             copy_rows(tx, "membership_periods", PERIOD_COLS, (
                 *self.closed, *(tuple(s.period) for s in self.states.values() if s.period)))
+        if "member_directory" in self.views:
+            copy_rows(tx, "member_directory", COLS, self._directory(tx))
         if "membership_counts" in self.views:
             self._counts(tx)
         self.states, self.closed, self.unions, self.by_id = {}, [], {}, {}
+        self._strings, self._employments = {}, {}
 
     # -- member_directory --------------------------------------------------------------
 
     def _directory(self, tx: Tx) -> Iterator[tuple[Any, ...]]:
-        pending: list[State] = []
+        """Every member's row; sealed details are opened a chunk at a time with one keystore
+        query per chunk, the queries running on a thread ahead of the opening."""
+        view: Any = self.views["member_directory"]
+        vault, identity = view.vault, view.identity
+        opened = self.opener.results() if self.opener is not None else {}
+        self.opener = None
+        sealed: list[State] = []
         for s in self.states.values():
             if s.sealed:
-                pending.append(s)
-                if len(pending) >= OPEN_CHUNK:
-                    yield from self._opened(tx, pending)
-                    pending = []
+                got = opened.get(s.member_id)
+                if got is not None and got[0] == s.sealed:  # the helper opened the final one
+                    yield _row(tx, s, got[1])
+                else:
+                    sealed.append(s)
             else:
                 yield _row(tx, s, _PURGED if s.sealed == "" else _NO_PERSONAL)
-        yield from self._opened(tx, pending)
-
-    def _opened(self, tx: Tx, states: list[State]) -> Iterator[tuple[Any, ...]]:
-        if not states:
-            return
-        view: Any = self.views["member_directory"]
-        opened = view.vault.open_many([(s.member_id, s.sealed or "") for s in states])
-        for s, details in zip(states, opened, strict=True):
-            p = personal_fields(view.identity, s.sealed or "", details)
-            yield _row(tx, s, tuple(p[c] for c in PERSONAL[:-1]))
+        chunks = [sealed[i : i + OPEN_CHUNK] for i in range(0, len(sealed), OPEN_CHUNK)]
+        with ThreadPoolExecutor(1, thread_name_prefix="rebuild-keys") as pool:
+            keys = [pool.submit(vault.keystore.get_many, [s.member_id for s in c])
+                    for c in chunks]
+            for chunk, wrapped in zip(chunks, keys, strict=True):
+                pairs = [(s.member_id, s.sealed or "") for s in chunk]
+                for s, details in zip(chunk, vault.open_with(pairs, wrapped.result()),
+                                      strict=True):
+                    p = personal_fields(identity, s.sealed or "", details)
+                    yield _row(tx, s, _personal(p))
 
     # -- membership_counts -------------------------------------------------------------
 
@@ -165,9 +217,16 @@ class MembersFold:
                 counts[(code, "subtree", *rest)] += n
         copy_rows(tx, "mc_unions", ("code", "agg_id", "parent_code"),
                   ((c, a, p) for c, (a, p) in self.unions.items()))
-        copy_rows(tx, "mc_members", MEMBER_COLS, (
-            (s.member_id, s.union_id, s.destination_union_id, str(s.status), s.worker_group,
-             s.channel) for s in self.states.values() if s.status is not None))
+        if "member_directory" in self.views:
+            # the directory just loaded holds the same columns for every member (a member
+            # without a status could not have a directory row): copied by the server
+            tx.run(f"INSERT INTO @mc_members ({', '.join(MEMBER_COLS)}) SELECT"
+                   f" {', '.join(MEMBER_COLS)} FROM @member_directory")
+        else:
+            copy_rows(tx, "mc_members", MEMBER_COLS, (
+                (s.member_id, s.union_id, s.destination_union_id, str(s.status),
+                 s.worker_group, s.channel) for s in self.states.values()
+                if s.status is not None))
         copy_rows(tx, "membership_counts", COUNT_COLS,
                   ((*cell, n) for cell, n in sorted(counts.items()) if n))
 

@@ -14,6 +14,7 @@ DDL = """CREATE TABLE IF NOT EXISTS @campaign_progress (
     campaign_id TEXT NOT NULL, union_code TEXT NOT NULL, worker_group TEXT NOT NULL,
     n BIGINT NOT NULL, PRIMARY KEY (campaign_id, union_code, worker_group))"""
 JOINED = "Membership.Joined"
+Delta = dict[tuple[str, str, str], int]  # (campaign_id, union_code, worker_group) -> joins
 
 
 class CampaignProgress(View):
@@ -30,14 +31,23 @@ class CampaignProgress(View):
         tx.run(DDL)
 
     def apply(self, tx: Tx, items: list[Item]) -> None:
-        delta: dict[tuple[str, str, str], int] = defaultdict(int)
-        for i in items:
-            cid = getattr(i.event, "campaign_id", None) if i.kind == JOINED else None
-            if cid:
-                delta[(cid, i.event.union_id, i.event.worker_group)] += 1
-        if delta:
-            tx.add_counts("campaign_progress", ("campaign_id", "union_code", "worker_group"),
-                          [(*k, n) for k, n in sorted(delta.items())])
+        delta: Delta = defaultdict(int)
+        fold(delta, items)
+        write(tx, delta)
+
+
+def fold(delta: Delta, items: list[Item]) -> None:
+    """Counts the campaign joins among `items`; the live batches and the bulk rebuild."""
+    for i in items:
+        cid = getattr(i.event, "campaign_id", None) if i.kind == JOINED else None
+        if cid:
+            delta[(cid, i.event.union_id, i.event.worker_group)] += 1
+
+
+def write(tx: Tx, delta: Delta) -> None:
+    if delta:
+        tx.add_counts("campaign_progress", ("campaign_id", "union_code", "worker_group"),
+                      [(*k, n) for k, n in sorted(delta.items())])
 
 
 def campaign_counts(db: Db, campaign_id: str) -> list[tuple[str, str, int]]:

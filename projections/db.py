@@ -62,6 +62,8 @@ class Tx:
     def __init__(self, db: Db, cur: Any) -> None:
         self.db = db
         self.cur = cur
+        #: tables this transaction filled by COPY FREEZE (projections.bulk_members.copy_rows)
+        self.frozen: set[str] = set()
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         self.cur.execute(self.db.q(sql), params)

@@ -186,8 +186,9 @@ class Runner:
                 *, workers: int = 1, worker_runtime: Callable[[], Any] | None = None,
                 bulk: bool = True) -> int:
         """Re-projects the named views (default all) from position 0: in memory, replacing tables
-        and tracking in one transaction (projections.bulk), or event by event (bulk=False), or
-        over `workers` processes given a picklable `worker_runtime` (projections.parallel)."""
+        and tracking in one transaction (projections.bulk; given a picklable `worker_runtime`, a
+        helper process opens the directory's sealed details meanwhile), or event by event
+        (bulk=False), or over `workers` processes (projections.parallel)."""
         if workers > 1 and worker_runtime is not None:
             from projections.parallel import rebuild_partitioned
 
@@ -197,7 +198,7 @@ class Runner:
             if bulk:
                 from projections.bulk import bulk_rebuild
 
-                done = bulk_rebuild(self, views, progress=progress)
+                done = bulk_rebuild(self, views, progress=progress, helper=worker_runtime)
                 self._cached.clear()  # and whatever arrived meanwhile, by the live path:
                 return done + self.catch_up(names=[v.name for v in views])
             with self.db.tx() as tx:

@@ -1,0 +1,96 @@
+"""A helper process for the bulk rebuild's member_directory: it opens each member's sealed
+details (keystore query, AES-GCM unwrap and open, masks, keyed hashes) while the main process is
+still reading and folding the log, so the second core does that work meanwhile.
+
+The main process sends (member id, token) as Joined / DetailsCorrected events arrive and, at
+load time, uses a result only where its token is still the member's final one; anything else
+(a later correction, an erasure, a helper that failed) is opened in process as before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any
+
+from projections.member_directory import PERSONAL, personal_fields
+
+_fields = itemgetter(*PERSONAL[:-1])
+Opened = dict[str, tuple[str, tuple[Any, ...]]]  # member id -> (token, personal columns)
+DONE = "done"
+
+
+class Opener:
+    """Ships (member id, token) batches to the helper and collects what it opened."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        ctx = multiprocessing.get_context("spawn")  # fresh process: no inherited connections
+        self._in: Any = ctx.Queue()
+        self._out: Any = ctx.Queue()
+        self.proc = ctx.Process(target=_work, args=(factory, self._in, self._out),
+                                name="rebuild-open", daemon=True)
+        self.proc.start()
+        self.pending: list[tuple[str, str]] = []
+        self.finished = False
+
+    def send(self, member_id: str, token: str) -> None:
+        self.pending.append((member_id, token))
+
+    def flush(self) -> None:
+        if self.pending:
+            self._in.put(self.pending)
+            self.pending = []
+
+    def _finish(self) -> None:
+        if not self.finished:
+            self.flush()
+            self._in.put(None)
+            self.finished = True
+
+    def results(self, timeout: float = 600.0) -> Opened:
+        """Everything the helper opened ({} if it failed: the caller opens in process)."""
+        self._finish()
+        opened: Opened = {}
+        try:
+            while True:
+                try:
+                    got = self._out.get(timeout=1.0)
+                except queue.Empty:
+                    if not self.proc.is_alive():
+                        return {}
+                    timeout -= 1.0
+                    if timeout <= 0:
+                        return {}
+                    continue
+                if got == DONE:
+                    return opened
+                opened.update(got)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._finish()
+        if self.proc.is_alive():
+            self.proc.join(5.0)
+        if self.proc.is_alive():
+            self.proc.terminate()
+        self._in.close()
+        self._out.close()
+
+
+def _work(factory: Callable[[], Any], inq: Any, outq: Any) -> None:
+    rt = factory()
+    try:
+        vault, identity = rt.vault, rt.identity
+        while True:
+            pairs = inq.get()
+            if pairs is None:
+                break
+            wrapped = vault.keystore.get_many([m for m, _ in pairs])
+            outq.put({m: (t, _fields(personal_fields(identity, t, d))) for (m, t), d in zip(
+                pairs, vault.open_with(pairs, wrapped), strict=True)})
+        outq.put(DONE)
+    finally:
+        rt.close()
