@@ -215,6 +215,30 @@ def _read(runner: Runner, views: Sequence[View], folds: list[tuple[frozenset[str
     return gt, done, stamp
 
 
+#: views whose folds only COPY (or INSERT ... SELECT) into their fresh tables: no statement of
+#: the load needs their primary keys (ON CONFLICT does: the replayed views keep theirs)
+COPIED = MEMBERS | {"membership_flows", "transfer_inbox"}
+
+
+def _drop_primary_keys(tx: Tx, views: Sequence[View]) -> list[tuple[str, str, str]]:
+    """PostgreSQL: the fresh tables' primary keys, dropped for the load and returned as
+    (table, constraint, definition) to be added back after it: the index is then built once,
+    by sorting, instead of row by row (100k members: load 1.9 -> 1.6 s). The constraint is
+    the same; a duplicate row would fail the ALTER, and with it the whole rebuild."""
+    if tx.db.dialect != "postgres":
+        return []
+    keys: list[tuple[str, str, str]] = []
+    for v in views:
+        for table in v.tables:
+            row = tx.one("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                         " WHERE conrelid = CAST(? AS regclass) AND contype = 'p'",
+                         (tx.db.table(table),))
+            if row is not None:
+                tx.run(f"ALTER TABLE {tx.db.table(table)} DROP CONSTRAINT {row[0]}")
+                keys.append((table, str(row[0]), str(row[1])))
+    return keys
+
+
 def _load(db: Db, views: Sequence[View], folds: list[tuple[frozenset[str], Fold]], gt: int,
           stamp: datetime | None) -> set[str]:
     """Replaces the views' tables and tracking in one transaction; returns the tables loaded
@@ -228,8 +252,11 @@ def _load(db: Db, views: Sequence[View], folds: list[tuple[frozenset[str], Fold]
         for v in views:
             v.drop(tx)
             v.create(tx)
+        keys = _drop_primary_keys(tx, [v for v in views if v.name in COPIED])
         for _, f in reversed(folds):  # the per-member fold (first) last: see MembersFold.load
             f.load(tx)
+        for table, name, definition in keys:  # built once by sorting, not row by row
+            tx.run(f"ALTER TABLE {tx.db.table(table)} ADD CONSTRAINT {name} {definition}")
         for v in views:  # after the load: building an index once beats updating it per row
             v.create_indexes(tx)
         now = db.ts(datetime.now(UTC))

@@ -76,6 +76,9 @@ class Opener:
             self.proc.join(5.0)
         if self.proc.is_alive():
             self.proc.terminate()
+        # a helper that died leaves our queue's feeder thread blocked on a full pipe: never
+        # wait for it at exit (the results are not needed any more)
+        self._in.cancel_join_thread()
         self._in.close()
         self._out.close()
 

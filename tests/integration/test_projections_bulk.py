@@ -35,6 +35,17 @@ def _snapshot(store: ReadStore, runner: Runner) -> dict[str, list[tuple[Any, ...
                 for v in runner.views for t in v.tables}
 
 
+def _primary_keys(store: ReadStore, runner: Runner) -> dict[str, str]:
+    tables = [t for v in runner.views for t in v.tables]
+    with store.db.read() as tx:
+        if store.db.dialect == "postgres":
+            rows = tx.all("SELECT CAST(conrelid AS regclass)::text, pg_get_constraintdef(oid)"
+                          " FROM pg_constraint WHERE contype = 'p'")
+        else:  # SQLite keeps the key in the table's own CREATE statement
+            rows = tx.all("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+    return {t: d for t, d in rows if t in tables}
+
+
 def _live(runtime: Runtime, runner: Runner) -> None:
     led = runtime.ledger
     load_demo(led, members=300)
@@ -66,9 +77,12 @@ def test_a_bulk_rebuild_of_a_demo_store_with_every_event_kind_equals_the_live_pr
     assert erased and all(r[17] is None and r[18] is None for r in erased)
 
     top = runtime.ledger.recorder.max_notification_id()
+    keys = _primary_keys(store, runner)
     assert runner.rebuild() == top
     assert _snapshot(store, runner) == live
     assert set(runner.positions().values()) == {top}
+    # the load drops the copied tables' primary keys and adds them back after: same keys
+    assert _primary_keys(store, runner) == keys and len(keys) >= 8
 
     # tiny pages: every member's history spans pages, folded across them
     assert bulk_rebuild(runner, runner.views, page=13) == top
