@@ -3,32 +3,55 @@ functions, run over every page with one in-memory map instead of the tables."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from projections.base import Item, membership_items
 from projections.bulk_members import copy_rows
 from projections.db import Tx
-from projections.membership_flows import FLOW_COLS, FlowFold, MembershipFlows
+from projections.membership_flows import FLOW_COLS, FlowFold, Key, MembershipFlows, periods_of
 from projections.transfer_inbox import COLS as INBOX_COLS
 from projections.transfer_inbox import TransferInbox
 from projections.transfer_inbox import fold as fold_inbox
 
 
+class _OwnFlows(FlowFold):
+    """Counts each flow at its own union only; Reparented just moves the union in the tree."""
+
+    def _count(self, union: str, on: date, kind: str) -> None:
+        month, day = periods_of(on)
+        self.delta[(union, "m", month, kind)] += 1
+        self.delta[(union, "d", day, kind)] += 1
+
+    def _reparent(self, code: str, parent: str | None) -> None:
+        self.parents[code] = parent
+
+
 class FlowsFold:
+    """membership_flows from position 0: each flow is counted at its own union, then summed up
+    the FINAL tree at load time. The same counters the live path reaches: there, an event adds
+    to its union's ancestors and Reparented moves a subtree's counters to the new ancestors,
+    so each union always holds the flows of the unions now in its subtree."""
+
     def __init__(self, view: MembershipFlows) -> None:
         self.view = view
         self.reset()
 
     def reset(self) -> None:
         # one fold throughout: its tree and `held` are the final mf_unions and mf_members
-        self.flows = FlowFold({}, {}, {}, {}, lambda code: ())
+        self.flows = _OwnFlows({}, {}, {}, {}, lambda code: ())
 
     def fold(self, items: list[Item]) -> None:
         self.flows.fold(items)
 
     def load(self, tx: Tx) -> None:
         f = self.flows
-        copy_rows(tx, "membership_flows", FLOW_COLS, ((*k, n) for k, n in f.delta.items() if n))
+        subtree: dict[Key, int] = defaultdict(int)
+        for (union, *rest), n in f.delta.items():
+            for code in f.chain(union):
+                subtree[(code, rest[0], rest[1], rest[2])] += n
+        copy_rows(tx, "membership_flows", FLOW_COLS, ((*k, n) for k, n in subtree.items() if n))
         copy_rows(tx, "mf_members", ("member_id", "union_code"), f.held.items())
         copy_rows(tx, "mf_unions", ("code", "agg_id", "parent_code"),
                   ((c, a, f.parents[c]) for c, a, _ in f.established))

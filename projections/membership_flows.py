@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from projections.base import Item, View
@@ -41,6 +42,12 @@ MAX_DEPTH = 64
 
 def _day(v: Any) -> date:
     return date.fromisoformat(v) if isinstance(v, str) else v
+
+
+@lru_cache(maxsize=4096)
+def periods_of(on: date) -> tuple[str, str]:
+    """The monthly and the daily period of a date (events share few dates: cached)."""
+    return on.strftime("%Y-%m"), on.isoformat()
 
 
 class FlowFold:
@@ -97,7 +104,8 @@ class FlowFold:
         chain = self.chains.get(union)
         if chain is None:
             chain = self.chains[union] = self.chain(union)
-        month, day, delta = on.strftime("%Y-%m"), on.isoformat(), self.delta
+        month, day = periods_of(on)
+        delta = self.delta
         for code in chain:
             delta[(code, "m", month, kind)] += 1
             delta[(code, "d", day, kind)] += 1
