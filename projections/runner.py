@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from projections.base import Item, View, kind_of
+from projections.bulk_read import Decoder
 from projections.db import Db, Tx
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Runner:
         self._poke = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._decoder: Decoder | None = None
         self.errors = 0
         self.reconnects = 0
         self.last_error: str | None = None
@@ -92,9 +94,12 @@ class Runner:
     # -- processing --------------------------------------------------------------------
 
     def _decode(self, notifications: Sequence[Any]) -> list[Item]:
-        to_event = self.ledger.mapper.to_domain_event
-        return [Item(n.id, k, to_event(n)) for n in notifications
-                if (k := kind_of(n.topic)) in self.kinds]
+        # the rebuild's decoder: the mapper's own event objects (upcast alike), ~3x faster
+        if self._decoder is None:
+            self._decoder = Decoder(self.ledger.mapper)
+        event = self._decoder.event
+        return [Item(n.id, k, event(n.topic, n.state, n.originator_id, n.originator_version))
+                for n in notifications if (k := kind_of(n.topic)) in self.kinds]
 
     def catch_up(self, stop: int | None = None, names: Sequence[str] | None = None,
                  progress: Progress | None = None) -> int:
