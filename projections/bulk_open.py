@@ -33,10 +33,14 @@ class Opener:
                                 name="rebuild-open", daemon=True)
         self.proc.start()
         self.pending: list[tuple[str, str]] = []
+        #: the last token sent per member: the helper opens them in order, so its last result
+        #: for a member is this token's (the tokens do not travel back)
+        self.sent: dict[str, str] = {}
         self.finished = False
 
     def send(self, member_id: str, token: str) -> None:
         self.pending.append((member_id, token))
+        self.sent[member_id] = token
 
     def flush(self) -> None:
         if self.pending:
@@ -52,7 +56,7 @@ class Opener:
     def results(self, timeout: float = 600.0) -> Opened:
         """Everything the helper opened ({} if it failed: the caller opens in process)."""
         self._finish()
-        opened: Opened = {}
+        opened: dict[str, tuple[Any, ...]] = {}
         try:
             while True:
                 try:
@@ -65,7 +69,8 @@ class Opener:
                         return {}
                     continue
                 if got == DONE:
-                    return opened
+                    sent = self.sent
+                    return {m: (sent[m], fields) for m, fields in opened.items()}
                 opened.update(got)
         finally:
             self.close()
@@ -92,7 +97,7 @@ def _work(factory: Callable[[], Any], inq: Any, outq: Any) -> None:
             if pairs is None:
                 break
             wrapped = vault.keystore.get_many([m for m, _ in pairs])
-            outq.put({m: (t, _fields(personal_fields(identity, t, d))) for (m, t), d in zip(
+            outq.put({m: _fields(personal_fields(identity, t, d)) for (m, t), d in zip(
                 pairs, vault.open_with(pairs, wrapped), strict=True)})
         outq.put(DONE)
     finally:
