@@ -18,13 +18,12 @@ import psycopg
 
 from projections.base import Item, View, kind_of
 from projections.bulk_counters import FlowsFold, InboxFold
-from projections.bulk_members import MembersFold
+from projections.bulk_members import MembersFold, copy_rows
 from projections.bulk_open import Opener
 from projections.bulk_read import Decoder, pages
 from projections.campaign_progress import CampaignProgress
 from projections.campaign_progress import Delta as CampaignDelta
 from projections.campaign_progress import fold as fold_campaigns
-from projections.campaign_progress import write as write_campaigns
 from projections.db import APP_NAME, Db, Tx
 
 if TYPE_CHECKING:
@@ -66,7 +65,9 @@ class CampaignFold:
         fold_campaigns(self.delta, items)
 
     def load(self, tx: Tx) -> None:
-        write_campaigns(tx, self.delta)
+        # a fresh table and one row per key: copied, not upserted
+        copy_rows(tx, "campaign_progress", ("campaign_id", "union_code", "worker_group", "n"),
+                  [(*k, n) for k, n in sorted(self.delta.items()) if n])
         self.delta = defaultdict(int)
 
 
@@ -217,7 +218,7 @@ def _read(runner: Runner, views: Sequence[View], folds: list[tuple[frozenset[str
 
 #: views whose folds only COPY (or INSERT ... SELECT) into their fresh tables: no statement of
 #: the load needs their primary keys (ON CONFLICT does: the replayed views keep theirs)
-COPIED = MEMBERS | {"membership_flows", "transfer_inbox"}
+COPIED = MEMBERS | {"membership_flows", "transfer_inbox", "campaign_progress"}
 
 
 def _drop_primary_keys(tx: Tx, views: Sequence[View]) -> list[tuple[str, str, str]]:
