@@ -93,5 +93,16 @@ class View(ABC):
         self.reset()
 
 
+def stored_ids(items: list[Item]) -> list[str]:
+    """The member ids among `items` whose rows a view may already hold: not those whose first
+    event here is the membership's first (version 1), created in this very batch (a bulk
+    import's batches are all new members: no lookup at all)."""
+    first: dict[str, int] = {}
+    for i in items:
+        if i.kind.startswith(MEMBERSHIP):
+            first.setdefault(i.member_id, i.event.originator_version)
+    return [m for m, v in first.items() if v != 1]
+
+
 def membership_items(items: list[Item]) -> list[Item]:
     return [i for i in items if i.kind.startswith(MEMBERSHIP)]

@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.personal import ERASED, Identity, PersonalDataVault
 from domain.values.resident_id import mask_name, mask_resident_id
-from projections.base import Item, View, member_state
+from projections.base import Item, View, member_state, stored_ids
 from projections.db import Db, Tx
 
 COLS = (
@@ -123,8 +123,7 @@ class MemberDirectory(View):
         mitems = [i for i in items if i.kind in self.kinds]
         if not mitems:
             return
-        ids = list(dict.fromkeys(i.member_id for i in mitems))
-        existing = {r[0]: _from_row(r) for r in tx.all_in(_SELECT, ids)}
+        existing = {r[0]: _from_row(r) for r in tx.all_in(_SELECT, stored_ids(mitems))}
         # one key-store query per batch; erased people have no key and are never decrypted
         wrapped = self.vault.keystore.get_many(
             list(dict.fromkeys(i.member_id for i in mitems if i.kind in _DECRYPTS)))

@@ -10,7 +10,7 @@ from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
 
-from projections.base import Item, View, member_state, membership_items
+from projections.base import Item, View, member_state, stored_ids
 from projections.db import Tx
 
 Cell = tuple[str, str, str, str, str]  # union_code, scope, status, worker_group, channel
@@ -80,7 +80,7 @@ class MembershipCounts(View):
         if not items:
             return
         parents = self._tree(tx)
-        ids = list(dict.fromkeys(i.member_id for i in membership_items(items)))
+        ids = stored_ids(items)
         existing = {r[0]: member_state(union_id=r[1], destination_union_id=r[2], status=r[3],
                                        worker_group=r[4], channel=r[5]) for r in tx.all_in(
             f"SELECT {', '.join(MEMBER_COLS)} FROM @mc_members WHERE member_id {{in}}", ids)}

@@ -16,7 +16,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from projections.base import Item, View
+from projections.base import Item, View, stored_ids
 from projections.db import Tx
 
 DDL = (
@@ -189,7 +189,7 @@ class MembershipFlows(View):
         if not items:
             return
         parents = self._tree(tx)
-        ids = list(dict.fromkeys(i.member_id for i in items if i.kind.startswith("Membership.")))
+        ids = stored_ids(items)
         known = dict(tx.all_in("SELECT member_id, union_code FROM @mf_members"
                                " WHERE member_id {in}", ids))
         f = FlowFold(parents, self._by_id, self._chains, known, lambda c: self._stored(tx, c))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.base import Item, View, member_state
+from projections.base import Item, View, member_state, stored_ids
 from projections.db import Tx
 
 COLS = ("member_id", "seq", "union_code", "destination_union_code", "status", "since",
@@ -56,7 +56,7 @@ class MembershipPeriods(View):
         mitems = [i for i in items if i.kind in self.kinds]
         if not mitems:
             return
-        ids = list(dict.fromkeys(i.member_id for i in mitems))
+        ids = stored_ids(mitems)
         loaded = {r[0]: list(r) for r in tx.all_in(
             f"SELECT {', '.join(COLS)} FROM @membership_periods"
             " WHERE valid_to IS NULL AND member_id {in}", ids)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from projections.base import Item, View, member_state, membership_items
+from projections.base import Item, View, member_state, membership_items, stored_ids
 from projections.db import Tx
 
 COLS = ("member_id", "destination_union_code", "from_union_code", "out_on", "reason",
@@ -39,7 +39,7 @@ class TransferInbox(View):
         mitems = [i for i in membership_items(items) if i.kind in self.kinds]
         if not mitems:
             return
-        ids = list(dict.fromkeys(i.member_id for i in mitems))
+        ids = stored_ids(mitems)
         existing = {r[0]: dict(zip(COLS, r, strict=True)) for r in tx.all_in(
             f"SELECT {', '.join(COLS)} FROM @transfer_inbox WHERE member_id {{in}}", ids)}
         rows: dict[str, dict[str, Any] | None] = dict(existing)
