@@ -10,8 +10,9 @@ from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
 
-from projections.base import Item, View, member_state, stored_ids
+from projections.base import Item, member_state, stored_ids
 from projections.db import Tx
+from projections.subtree import SubtreeCounterView
 
 Cell = tuple[str, str, str, str, str]  # union_code, scope, status, worker_group, channel
 DDL = (
@@ -30,7 +31,7 @@ MEMBER_COLS = ("member_id", "union_code", "destination_union_code", "status", "w
                "channel")
 
 
-class MembershipCounts(View):
+class MembershipCounts(SubtreeCounterView):
     name = "membership_counts"
     kinds = frozenset({
         "Membership.Joined", "Membership.TransferredOut", "Membership.TransferredIn",
@@ -39,41 +40,12 @@ class MembershipCounts(View):
         "Membership.HeldAtParent", "Union.Established", "Union.Reparented",
     })
     tables = ("membership_counts", "mc_members", "mc_unions")
+    unions_table = "mc_unions"
 
     def create(self, tx: Tx) -> None:
         for stmt in DDL:
             tx.run(stmt)
         tx.create_index("mc_unions_agg_idx", "mc_unions", "agg_id", unique=True)
-
-    #: partitioned rebuild: this process's own contributions (other processes add theirs to
-    #: the same counters), and whether it writes the tree rows every process shares
-    local: dict[Cell, int] | None = None
-    shared_writes = True
-
-    def partition(self, part: int, parts: int) -> None:
-        self.local = {}
-        self.shared_writes = part == 0
-
-    def reset(self) -> None:
-        self._parents: dict[str, str | None] | None = None
-        self._by_id: dict[str, str] = {}
-        self._chains: dict[str, list[str]] = {}
-
-    def _tree(self, tx: Tx) -> dict[str, str | None]:
-        if self._parents is None:
-            rows = tx.all("SELECT code, agg_id, parent_code FROM @mc_unions")
-            self._parents = {c: p for c, _, p in rows}
-            self._by_id = {a: c for c, a, _ in rows}
-        assert self._parents is not None
-        return self._parents
-
-    def chain(self, parents: dict[str, str | None], code: str | None) -> list[str]:
-        """The union and its ancestors, nearest first."""
-        out: list[str] = []
-        while code is not None and len(out) < 64:
-            out.append(code)
-            code = parents.get(code)
-        return out
 
     def apply(self, tx: Tx, items: list[Item]) -> None:
         items = [i for i in items if i.kind in self.kinds]

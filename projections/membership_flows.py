@@ -16,8 +16,9 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from projections.base import Item, View, stored_ids
+from projections.base import Item, stored_ids
 from projections.db import Tx
+from projections.subtree import SubtreeCounterView, chain
 
 DDL = (
     # n: the flows of the union's whole subtree (itself included)
@@ -37,7 +38,6 @@ FLOW_OF = {"Joined": "joins", "TransferredIn": "transfers_in", "TransferredOut":
 FLOW_COLS = ("union_code", "grain", "period", "kind", "n")
 Key = tuple[str, str, str, str]  # union_code (the subtree's root), grain, period, kind
 Row = tuple[str, str, str, int]  # grain, period, kind, n
-MAX_DEPTH = 64
 
 
 def _day(v: Any) -> date:
@@ -68,12 +68,8 @@ class FlowFold:
         self.reparented: dict[str, str | None] = {}  # code -> new parent
 
     def chain(self, code: str | None) -> list[str]:
-        """The union and its ancestors, nearest first."""
-        out: list[str] = []
-        while code is not None and len(out) < MAX_DEPTH:
-            out.append(code)
-            code = self.parents.get(code)
-        return out
+        """The union and its ancestors, nearest first (the tree as folded so far)."""
+        return chain(self.parents, code)
 
     def fold(self, items: list[Item]) -> None:
         held, known = self.held, self.known
@@ -142,7 +138,7 @@ class FlowFold:
         self.chains.clear()
 
 
-class MembershipFlows(View):
+class MembershipFlows(SubtreeCounterView):
     name = "membership_flows"
     version = 2  # 1: counters per union, summed over the subtree at query time
     kinds = frozenset({
@@ -151,32 +147,11 @@ class MembershipFlows(View):
         "Membership.HeldAtParent", "Union.Established", "Union.Reparented",
     })
     tables = ("membership_flows", "mf_members", "mf_unions")
-
-    #: partitioned rebuild: this process's own contributions (other processes add theirs to
-    #: the same counters), and whether it writes the tree rows every process shares
-    local: dict[Key, int] | None = None
-    shared_writes = True
+    unions_table = "mf_unions"
 
     def create(self, tx: Tx) -> None:
         for stmt in DDL:
             tx.run(stmt)
-
-    def partition(self, part: int, parts: int) -> None:
-        self.local = {}
-        self.shared_writes = part == 0
-
-    def reset(self) -> None:
-        self._parents: dict[str, str | None] | None = None
-        self._by_id: dict[str, str] = {}
-        self._chains: dict[str, list[str]] = {}
-
-    def _tree(self, tx: Tx) -> dict[str, str | None]:
-        if self._parents is None:
-            rows = tx.all("SELECT code, agg_id, parent_code FROM @mf_unions")
-            self._parents = {c: p for c, _, p in rows}
-            self._by_id = {a: c for c, a, _ in rows}
-        assert self._parents is not None
-        return self._parents
 
     def _stored(self, tx: Tx, code: str) -> Iterable[Row]:
         if self.local is not None:  # only this partition's counters move with it here
