@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from projections.base import Item, membership_items
-from projections.bulk_members import copy_rows
+from projections.bulk_load import Part, copy_rows
 from projections.db import Tx
 from projections.membership_flows import FLOW_COLS, FlowFold, Key, MembershipFlows, periods_of
 from projections.transfer_inbox import COLS as INBOX_COLS
@@ -45,6 +45,9 @@ class FlowsFold:
     def fold(self, items: list[Item]) -> None:
         self.flows.fold(items)
 
+    def parts(self) -> list[Part]:  # each counter is written at every ancestor (~4)
+        return [Part((self.view,), self.load, size=4 * len(self.flows.delta))]
+
     def load(self, tx: Tx) -> None:
         f = self.flows
         subtree: dict[Key, int] = defaultdict(int)
@@ -55,7 +58,6 @@ class FlowsFold:
         copy_rows(tx, "mf_members", ("member_id", "union_code"), f.held.items())
         copy_rows(tx, "mf_unions", ("code", "agg_id", "parent_code"),
                   ((c, a, f.parents[c]) for c, a, _ in f.established))
-        self.reset()
 
 
 class InboxFold:
@@ -66,7 +68,9 @@ class InboxFold:
     def fold(self, items: list[Item]) -> None:
         fold_inbox(self.rows, membership_items(items), self.view.db.ts)
 
+    def parts(self) -> list[Part]:
+        return [Part((self.view,), self.load, size=len(self.rows))]
+
     def load(self, tx: Tx) -> None:
         copy_rows(tx, "transfer_inbox", INBOX_COLS,
                   (tuple(r[c] for c in INBOX_COLS) for r in self.rows.values() if r is not None))
-        self.rows = {}

@@ -10,12 +10,13 @@ Reparented, whole subtrees) one event at a time.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
 from typing import Any
 
 from projections.base import Item, View
+from projections.bulk_load import Part, copy_rows
 from projections.bulk_open import Opener
 from projections.db import Tx
 from projections.member_directory import COLS, EMPLOYMENT, PERSONAL, PURGED, personal_fields
@@ -30,27 +31,6 @@ _EMPLOYS = frozenset({"Membership.Joined", "Membership.EmploymentChanged"})
 _NO_PERSONAL = (None,) * (len(PERSONAL) - 1)
 _PURGED = tuple(PURGED[c] for c in PERSONAL[:-1])
 _personal = itemgetter(*PERSONAL[:-1])
-
-
-def copy_rows(tx: Tx, table: str, cols: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Rows into a table created in this transaction: one streamed COPY on PostgreSQL, FREEZE
-    (written frozen and all-visible: nothing left for VACUUM to do, and no other transaction
-    can see the table before the commit anyway) and binary (the columns' types from the
-    catalog: less to format here, less to parse there); executemany (same transaction) on
-    SQLite."""
-    names = ", ".join(cols)
-    if tx.db.dialect == "postgres":
-        types = dict(tx.all("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
-                            " WHERE attrelid = ?::regclass AND attnum > 0", (tx.db.table(table),)))
-        with tx.cur.copy(f"COPY {tx.db.table(table)} ({names}) FROM STDIN"
-                         " (FORMAT BINARY, FREEZE)") as cp:
-            cp.set_types([types[c] for c in cols])
-            for r in rows:
-                cp.write_row(r)
-        tx.frozen.add(tx.db.table(table))
-    else:
-        marks = ", ".join("?" * len(cols))
-        tx.cur.executemany(f"INSERT INTO {tx.db.table(table)} ({names}) VALUES ({marks})", rows)
 
 
 class State:
@@ -161,17 +141,28 @@ class MembersFold:
             if code is not None:
                 self.unions[code][1] = ev.parent_code
 
-    def load(self, tx: Tx) -> None:
-        # the directory after the periods: a helper opening its details has longer to finish
+    def parts(self) -> list[Part]:
+        """The directory with the counts (they copy its columns), and the periods: two loads
+        that may run side by side (they only read the folded states)."""
+        out: list[Part] = []
+        views = tuple(self.views[n] for n in ("member_directory", "membership_counts")
+                      if n in self.views)
+        if views:  # the directory's rows are wide, its details opened: weighs double
+            out.append(Part(views, self._load_members, size=2 * len(views) * len(self.states)))
         if self.periods:
-            copy_rows(tx, "membership_periods", PERIOD_COLS, (
-                *self.closed, *(tuple(s.period) for s in self.states.values() if s.period)))
+            out.append(Part((self.views["membership_periods"],), self._load_periods,
+                            size=len(self.closed) + len(self.states)))
+        return out
+
+    def _load_periods(self, tx: Tx) -> None:
+        copy_rows(tx, "membership_periods", PERIOD_COLS, (
+            *self.closed, *(tuple(s.period) for s in self.states.values() if s.period)))
+
+    def _load_members(self, tx: Tx) -> None:
         if "member_directory" in self.views:
             copy_rows(tx, "member_directory", COLS, self._directory(tx))
         if "membership_counts" in self.views:
             self._counts(tx)
-        self.states, self.closed, self.unions, self.by_id = {}, [], {}, {}
-        self._strings, self._employments = {}, {}
 
     # -- member_directory --------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from api.wiring import Runtime, build_runtime
 from projections import ReadStore, Runner
 from projections.base import kind_of
 from projections.bulk import bulk_rebuild
+from projections.bulk_load import stage_name
 from projections.bulk_open import Opener
 from projections.bulk_read import Decoder, pages
 from tests.builders import build_tree, join_request, person, self_employed
@@ -107,6 +108,25 @@ def test_a_bulk_rebuild_that_fails_before_its_commit_leaves_the_views_as_they_we
     monkeypatch.undo()
     assert runner.positions() == positions
     assert _snapshot(store, runner) == live
+    assert _staging_schemas(store) == []  # PostgreSQL: the parts' staging schema is gone
+
+    if store.db.dialect == "postgres":
+        # a rebuild killed mid-load leaves its staging schema behind: the next one clears it
+        stage = stage_name(runner.db)
+        with store.db.tx() as tx:
+            tx.run(f'CREATE SCHEMA "{stage}"')
+            tx.run(f'CREATE TABLE "{stage}".member_directory (junk INTEGER)')
+        assert _staging_schemas(store) == [stage]
+        assert runner.rebuild() == max(positions.values())
+        assert _snapshot(store, runner) == live and _staging_schemas(store) == []
+
+
+def _staging_schemas(store: ReadStore) -> list[str]:
+    if store.db.dialect != "postgres":
+        return []
+    with store.db.read() as tx:
+        return [r[0] for r in tx.all(
+            "SELECT nspname FROM pg_namespace WHERE left(nspname, 9) = 'ul_stage_'")]
 
 
 def test_opening_many_sealed_details_at_once_gives_what_opening_each_gives(
