@@ -9,6 +9,8 @@ path (Runner.catch_up) then continues from the position the rebuild reached.
 from __future__ import annotations
 
 import gc
+import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -21,6 +23,7 @@ from projections.bulk_load import Part, copy_rows
 from projections.bulk_members import MembersFold
 from projections.bulk_open import Opener
 from projections.bulk_read import Decoder, pages
+from projections.bulk_tree import TreeFold
 from projections.campaign_progress import CampaignProgress
 from projections.campaign_progress import Delta as CampaignDelta
 from projections.campaign_progress import fold as fold_campaigns
@@ -29,6 +32,7 @@ from projections.db import Db, Tx
 if TYPE_CHECKING:
     from projections.runner import Progress, Runner
 
+log = logging.getLogger(__name__)
 PAGE = 20_000  # notifications per read: big pages, few round trips
 
 
@@ -79,7 +83,7 @@ class CampaignFold:
 
 
 FOLDS: dict[str, Any] = {"membership_flows": FlowsFold, "transfer_inbox": InboxFold,
-                         "campaign_progress": CampaignFold}
+                         "campaign_progress": CampaignFold, "union_tree": TreeFold}
 MEMBERS = frozenset({"member_directory", "membership_periods", "membership_counts"})
 
 
@@ -126,8 +130,13 @@ def _rebuild(runner: Runner, views: Sequence[View], top: int,
     # ~40% of reading and folding). Whatever cyclic garbage there is waits until the end.
     gc.disable()
     try:
+        started = time.perf_counter()
         gt, done, stamp = _read(runner, views, folds, top, page, progress)
+        log.info("read and folded %d notifications in %.2f s", done,
+                 time.perf_counter() - started)
+        started = time.perf_counter()
         _load(runner.db, views, folds, gt, stamp)
+        log.info("loaded in %.2f s", time.perf_counter() - started)
     finally:
         if collecting:
             gc.enable()

@@ -13,6 +13,8 @@ server does (parsing, index builds) on every core instead of one step after anot
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
@@ -22,9 +24,9 @@ import psycopg
 from projections.base import View
 from projections.db import APP_NAME, Db, Target, Tx
 
-#: connections loading parts at once (the machine's two cores: one encodes rows while the
-#: server parses another part's and builds a third's indexes)
-LOADERS = 3
+log = logging.getLogger(__name__)
+#: connections building parts' keys and indexes while the next part is filled
+FINISHERS = 2
 #: this session's sorts (the index builds after the load) in memory, not on disk
 SORT_MEMORY = "256MB"
 
@@ -121,15 +123,20 @@ def _staged(db: Db, views: Sequence[View], parts: Sequence[Part],
     assert db.target.pg_conninfo is not None
     # one rebuild of a namespace at a time (the schema is theirs); held until the end
     guard = psycopg.connect(db.target.pg_conninfo, autocommit=True, application_name=APP_NAME)
+    loader = Db(db.target, stage)
     try:
         guard.execute("SELECT pg_advisory_lock(hashtext(%s))", (stage,))
         guard.execute(f'DROP SCHEMA IF EXISTS "{stage}" CASCADE')  # a crashed rebuild's
         guard.execute(f'CREATE SCHEMA "{stage}"')
-        # largest first: the small parts fill the gaps at the end
-        order = sorted(parts, key=lambda p: -p.size)
-        with ThreadPoolExecutor(LOADERS, thread_name_prefix="rebuild-load") as pool:
-            for done in [pool.submit(_load_part, db.target, stage, p) for p in order]:
+        # The rows are made here, one part after another (Python: one thread at a time
+        # anyway); each part's keys, indexes and statistics are built by the server on
+        # other connections meanwhile. Largest first: its indexes start soonest.
+        with ThreadPoolExecutor(FINISHERS, thread_name_prefix="rebuild-index") as pool:
+            pending = [pool.submit(_finish_part, db.target, stage, p, *_load_part(loader, p))
+                       for p in sorted(parts, key=lambda p: -p.size)]
+            for done in pending:
                 done.result()
+        started = time.perf_counter()
         with db.tx() as tx:
             tx.run("SELECT pg_advisory_xact_lock(8111)")  # not while a runner creates tables
             live = db.ns or str(tx.one("SELECT current_schema()")[0])  # type: ignore[index]
@@ -139,23 +146,49 @@ def _staged(db: Db, views: Sequence[View], parts: Sequence[Part],
                 for t in v.tables:
                     tx.run(f'ALTER TABLE "{stage}".{t} SET SCHEMA "{live}"')
             finish(tx)
+        log.info("swapped in %s in %.2f s", ", ".join(v.name for v in views),
+                 time.perf_counter() - started)
     finally:
+        loader.close()
         try:
             guard.execute(f'DROP SCHEMA IF EXISTS "{stage}" CASCADE')
         finally:
             guard.close()
 
 
-def _load_part(target: Target, stage: str, part: Part) -> None:
-    """One part in its own transaction on its own connection, then its tables' statistics
-    (and, for tables not written by COPY FREEZE, their visibility map: index-only scans)."""
+Keys = list[tuple[str, str, str]]
+
+
+def _load_part(loader: Db, part: Part) -> tuple[Keys, set[str]]:
+    """Creates the part's tables and fills them in one committed transaction, without the
+    primary keys of copied tables; returns those keys and the tables COPY FREEZE wrote."""
+    started, cpu = time.perf_counter(), time.thread_time()
+    with loader.tx() as tx:
+        for v in part.views:
+            v.create(tx)
+        keys = _drop_primary_keys(tx, part.views) if part.copied else []
+        part.load(tx)
+        frozen = set(tx.frozen)
+    log.info("filled %s in %.2f s (%.2f s CPU here)", ", ".join(v.name for v in part.views),
+             time.perf_counter() - started, time.thread_time() - cpu)
+    return keys, frozen
+
+
+def _finish_part(target: Target, stage: str, part: Part, keys: Keys, frozen: set[str]
+                 ) -> None:
+    """The part's primary keys and indexes (each built once, by sorting), then its tables'
+    statistics (and, for tables not written by COPY FREEZE, their visibility map, for
+    index-only scans): on a connection of its own, while the next part is filled."""
     sdb = Db(target, stage)
+    started = time.perf_counter()
     try:
         with sdb.tx() as tx:
             tx.run(f"SET LOCAL maintenance_work_mem = '{SORT_MEMORY}'")
-            _fill(tx, part)
+            for table, name, definition in keys:  # a duplicate row fails here: the rebuild
+                tx.run(f"ALTER TABLE {tx.db.table(table)} ADD CONSTRAINT {name} {definition}")
+            for v in part.views:
+                v.create_indexes(tx)
             tables = [tx.db.table(t) for v in part.views for t in v.tables]
-            frozen = set(tx.frozen)
             for t in tables:
                 if t in frozen:  # all-visible already, no dead tuples: statistics only
                     tx.run(f"ANALYZE {t}")
@@ -170,5 +203,7 @@ def _load_part(target: Target, stage: str, part: Part) -> None:
                 # INDEX_CLEANUP ON: never skip the pass that lets pages with dead line
                 # pointers become all-visible
                 conn.execute(f"VACUUM (ANALYZE, INDEX_CLEANUP ON) {t}")
+        log.info("indexed %s in %.2f s", ", ".join(v.name for v in part.views),
+                 time.perf_counter() - started)
     finally:
         sdb.close()

@@ -1,6 +1,8 @@
 """Throughput of a full projection rebuild against just reading and decoding the same events.
 
 Usage: .venv/bin/python scripts/bench_rebuild.py [--members N] [--database sqlite|postgres]
+       .venv/bin/python scripts/bench_rebuild.py --database-url URL --workers 1 --skip-incremental
+(the second: an existing ledger, e.g. the national one of scripts/gen_national.py --bench-keys)
 Generates N joins through `ledger.join_many` (and some transfers), then measures each in a fresh
 process (cold key cache, own peak RSS): (a) read+decode every notification, (b) rebuild every
 view: bulk (the default: fold in memory, COPY, one transaction) and, with --workers N,
@@ -10,6 +12,7 @@ partitioned event by event; (i) the event-by-event rebuild in one process (bulk=
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import random
 import resource
@@ -110,6 +113,8 @@ def rebuild(settings: Settings, batch: int, workers: int,
 
 
 def _child(out: Any, fn: Any, *args: Any) -> None:
+    # the rebuild's phases (projections.bulk, projections.bulk_load) on stderr
+    logging.basicConfig(level=logging.INFO, format="    %(name)s: %(message)s")
     n, wall, cpu = fn(*args)
     out.put((n, wall, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
@@ -140,11 +145,20 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="also rebuild with N processes")
     ap.add_argument("--skip-incremental", action="store_true",
                     help="skip (i), the event-by-event rebuild (slow at a million members)")
+    ap.add_argument("--database-url", help="an existing PostgreSQL ledger made with the bench"
+                    " keys (scripts/gen_national.py --bench-keys): nothing generated or dropped")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings, dbname = make_settings(args.database, Path(tmp))
+        if args.database_url:
+            args.database = "postgres"
+            settings, dbname = Settings(
+                database_url=args.database_url, secret_key="a1" * 32, master_key="b2" * 32,
+                token_secret="c3" * 32, data_dir=Path(tmp) / "data"), None
+        else:
+            settings, dbname = make_settings(args.database, Path(tmp))
         try:
-            generate(settings, args.members, args.transfer_share)
+            if not args.database_url:
+                generate(settings, args.members, args.transfer_share)
             n_read, t_read, c_read, r_read = measure(read_decode, settings, args.batch_size, 1,
                                                      True)
             report("(a) read + decode", n_read, t_read, c_read, r_read)
