@@ -29,10 +29,11 @@ class _OwnFlows(FlowFold):
 
 
 class FlowsFold:
-    """membership_flows from position 0: each flow is counted at its own union, then summed up
-    the FINAL tree at load time. The same counters the live path reaches: there, an event adds
-    to its union's ancestors and Reparented moves a subtree's counters to the new ancestors,
-    so each union always holds the flows of the unions now in its subtree."""
+    """membership_flows from position 0: each flow is counted at its own union, then the monthly
+    counters are summed up the FINAL tree at load time. The same counters the live path
+    reaches: there, an event adds to its union's ancestors and Reparented moves a subtree's
+    monthly counters to the new ancestors, so each union always holds the monthly flows of the
+    unions now in its subtree (and the daily flows of its own)."""
 
     def __init__(self, view: MembershipFlows) -> None:
         self.view = view
@@ -45,16 +46,20 @@ class FlowsFold:
     def fold(self, items: list[Item]) -> None:
         self.flows.fold(items)
 
-    def parts(self) -> list[Part]:  # each counter is written at every ancestor (~4)
-        return [Part((self.view,), self.load, size=4 * len(self.flows.delta))]
+    def parts(self) -> list[Part]:  # a monthly counter is written at every ancestor
+        return [Part((self.view,), self.load, size=2 * len(self.flows.delta))]
 
     def load(self, tx: Tx) -> None:
         f = self.flows
-        subtree: dict[Key, int] = defaultdict(int)
-        for (union, *rest), n in f.delta.items():
+        rows: dict[Key, int] = defaultdict(int)
+        for key, n in f.delta.items():
+            union, grain, period, kind = key
+            if grain == "d":  # daily: the union's own
+                rows[key] += n
+                continue
             for code in f.chain(union):
-                subtree[(code, rest[0], rest[1], rest[2])] += n
-        copy_rows(tx, "membership_flows", FLOW_COLS, ((*k, n) for k, n in subtree.items() if n))
+                rows[(code, grain, period, kind)] += n
+        copy_rows(tx, "membership_flows", FLOW_COLS, ((*k, n) for k, n in rows.items() if n))
         copy_rows(tx, "mf_members", ("member_id", "union_code"), f.held.items())
         copy_rows(tx, "mf_unions", ("code", "agg_id", "parent_code"),
                   ((c, a, f.parents[c]) for c, a, _ in f.established))

@@ -13,13 +13,25 @@ from projections.membership_flows import CAMPAIGN
 PLATFORM_KINDS = ("platform_hq", "platform_subsidiary", "platform_branch")
 FLOWS = ("joins", "transfers_in", "transfers_out", "withdrawals")
 
-# membership_flows counts each union's whole subtree: the root's rows are the nation's
-# whole months from the monthly counters, the as-of month from the daily ones (exact dates)
-_FLOWS_SQL = ("SELECT period, kind, n FROM @membership_flows WHERE union_code = ? AND grain = ?"
-              " AND period >= ? AND period < ? AND kind IN (?,?,?,?)")
-_CAMPAIGNS_SQL = ("SELECT kind, SUM(n), MIN(period), MAX(period) FROM @membership_flows"
-                  " WHERE union_code = ? AND grain = ? AND period >= ? AND period < ?"
-                  " AND kind LIKE ? GROUP BY kind")
+# membership_flows: whole months from the union's own monthly counters (its whole subtree's:
+# the root's rows are the nation's), the as-of month from the daily counters (exact dates),
+# which each union keeps for itself only: summed over the subtree here
+_FLOWS_SQL = {
+    "m": "SELECT period, kind, n FROM @membership_flows WHERE union_code = ? AND grain = 'm'"
+         " AND period >= ? AND period < ? AND kind IN (?,?,?,?)",
+    "d": "SELECT f.period, f.kind, SUM(f.n) FROM @union_ancestors a JOIN @membership_flows f"
+         " ON f.union_code = a.descendant AND f.grain = 'd' AND f.period >= ? AND f.period < ?"
+         " AND f.kind IN (?,?,?,?) WHERE a.ancestor = ? GROUP BY f.period, f.kind",
+}
+_CAMPAIGNS_SQL = {
+    "m": "SELECT kind, SUM(n), MIN(period), MAX(period) FROM @membership_flows"
+         " WHERE union_code = ? AND grain = 'm' AND period >= ? AND period < ?"
+         " AND kind LIKE ? GROUP BY kind",
+    "d": "SELECT f.kind, SUM(f.n), MIN(f.period), MAX(f.period) FROM @union_ancestors a"
+         " JOIN @membership_flows f ON f.union_code = a.descendant AND f.grain = 'd'"
+         " AND f.period >= ? AND f.period < ? AND f.kind LIKE ? WHERE a.ancestor = ?"
+         " GROUP BY f.kind",
+}
 _TRANSIT_AS_OF = ("SELECT COUNT(*), SUM(CASE WHEN c.valid_from < ? THEN 1 ELSE 0 END)"
                   " FROM @membership_periods c JOIN @union_ancestors a"
                   " ON a.descendant = c.{col} AND a.ancestor = ?"
@@ -58,7 +70,9 @@ class Reports:
         per: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FLOWS, 0))
         with self.db.read() as tx:
             for grain, lo, hi in self._windows(as_of, months):
-                for period, kind, n in tx.all(_FLOWS_SQL, (union_code, grain, lo, hi, *FLOWS)):
+                params = ((union_code, lo, hi, *FLOWS) if grain == "m"
+                          else (lo, hi, *FLOWS, union_code))
+                for period, kind, n in tx.all(_FLOWS_SQL[grain], params):
                     per[str(period)[:7]][kind] += int(n)
         return [{"month": m, **per[m]} for m in
                 (month_start(as_of, back).strftime("%Y-%m") for back in range(months - 1, -1, -1))]
@@ -87,8 +101,9 @@ class Reports:
         per: dict[str, dict[str, Any]] = {}
         with self.db.read() as tx:
             for grain, lo, hi in self._windows(as_of, 12 * 100):
-                for kind, n, first, last in tx.all(
-                        _CAMPAIGNS_SQL, (union_code, grain, lo, hi, CAMPAIGN + "%")):
+                params = ((union_code, lo, hi, CAMPAIGN + "%") if grain == "m"
+                          else (lo, hi, CAMPAIGN + "%", union_code))
+                for kind, n, first, last in tx.all(_CAMPAIGNS_SQL[grain], params):
                     c = per.setdefault(kind[len(CAMPAIGN):], {"joined": 0, "first": str(first)[:7],
                                                              "last": str(last)[:7]})
                     c["joined"] += int(n)

@@ -176,12 +176,13 @@ def assert_views_match_aggregates(runtime: Runtime, store: ReadStore,
         assert {r["member_id"] for r in store.inbox(code)} == {
             mid for mid, m in members.items() if m.destination_union_id == code
             and str(m.status) == "in_transit"}
-    # membership_flows: each union's counters are its whole subtree's flows (current tree)
+    # membership_flows: each union's monthly counters are its whole subtree's flows (current
+    # tree), its daily counters its own
     flows: Counter[tuple[str, str, str, str]] = Counter()
     for mid in members:
         for where, on, kind in replay.flows[mid]:
+            flows[(where, "d", on.isoformat(), kind)] += 1
             for code in chain(unions, where):
                 flows[(code, "m", on.strftime("%Y-%m"), kind)] += 1
-                flows[(code, "d", on.isoformat(), kind)] += 1
     assert {(r["union_code"], r["grain"], r["period"], r["kind"]): r["n"] for r in _table(
         store, "SELECT * FROM @membership_flows")} == dict(+flows)

@@ -219,9 +219,12 @@ def test_moving_a_township_under_another_county_moves_its_members_counts_at_ever
     runner.catch_up()
     reports = Reports(store.db)
 
-    def joins_in_february(code: str) -> int:
-        trend = reports.monthly_flows(code, as_of=date(2025, 6, 30), months=6)
+    def joins_in_february(code: str, as_of: date = date(2025, 6, 30)) -> int:
+        trend = reports.monthly_flows(code, as_of=as_of, months=6)
         return next(m["joins"] for m in trend if m["month"] == "2025-02")
+
+    def joins_by(as_of: date) -> dict[str, int]:  # as of a day in February: the daily counters
+        return {c: joins_in_february(c, as_of) for c in before}
 
     before = {c: store.counts(c)["subtree"]["total"]
               for c in (tree.county, tree.city, tree.province, codes["ft"], codes["sz"],
@@ -229,6 +232,8 @@ def test_moving_a_township_under_another_county_moves_its_members_counts_at_ever
     assert before == {tree.county: 3, tree.city: 3, tree.province: 3, codes["ft"]: 0,
                       codes["sz"]: 0, codes["gd"]: 0, tree.acftu: 3}
     assert {c: joins_in_february(c) for c in before} == before  # the dashboard's trend
+    assert joins_by(date(2025, 2, 28)) == before
+    assert set(joins_by(date(2025, 2, 2)).values()) == {0}  # the day before they joined
 
     moved = led.reparent_union(tree.township, parent_code=codes["ft"], recorded_by="o",
                                reason="区划调整", effective_on="2025-06-01")
@@ -238,6 +243,7 @@ def test_moving_a_township_under_another_county_moves_its_members_counts_at_ever
                      codes["sz"]: 3, codes["gd"]: 3, tree.acftu: 3}
     # the township takes its history along: its joins now count under the new county
     assert {c: joins_in_february(c) for c in before} == after
+    assert joins_by(date(2025, 2, 28)) == after
     assert store.counts(codes["sz"])["subtree"]["by_worker_group"]["courier"] == 3
     assert [u["code"] for u in store.ancestors(tree.village)] == [
         tree.township, codes["ft"], codes["sz"], codes["gd"], tree.acftu]
