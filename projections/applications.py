@@ -17,9 +17,9 @@ from projections.db import Db, Tx
 COLS = ("application_id", "application_no", "union_code", "worker_group", "channel",
         "consent_given_by", "submitted_on", "subject", "masked_name", "position")
 DDL = """CREATE TABLE IF NOT EXISTS @application_queue (
-    application_id TEXT PRIMARY KEY, application_no TEXT NOT NULL, union_code TEXT NOT NULL,
-    worker_group TEXT NOT NULL, channel TEXT NOT NULL, consent_given_by TEXT NOT NULL,
-    submitted_on DATE NOT NULL, subject TEXT NOT NULL, masked_name TEXT,
+    application_id CODE PRIMARY KEY, application_no CODE NOT NULL, union_code CODE NOT NULL,
+    worker_group CODE NOT NULL, channel CODE NOT NULL, consent_given_by CODE NOT NULL,
+    submitted_on DATE NOT NULL, subject CODE NOT NULL, masked_name TEXT,
     position BIGINT NOT NULL)"""
 ERASED = "Membership.PersonalDataErased"
 

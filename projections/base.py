@@ -56,8 +56,9 @@ class View(ABC):
     #: over processes, each seeing its members' events and every union/employer event
     partitioned: ClassVar[bool] = True
     #: the tables' meaning: a view whose version differs from the one its tracking row records
-    #: is dropped and projected again from position 0 (Runner.ensure_tables)
-    version: ClassVar[int] = 1
+    #: is dropped and projected again from position 0 (Runner.ensure_tables). 2: identifier
+    #: columns in the "C" collation (projections.db), so every view's tables join alike
+    version: ClassVar[int] = 2
 
     def __init__(self, db: Db) -> None:
         self.db = db

@@ -11,7 +11,7 @@ from projections.base import Item, View
 from projections.db import Db, Tx
 
 DDL = """CREATE TABLE IF NOT EXISTS @campaign_progress (
-    campaign_id TEXT NOT NULL, union_code TEXT NOT NULL, worker_group TEXT NOT NULL,
+    campaign_id CODE NOT NULL, union_code CODE NOT NULL, worker_group CODE NOT NULL,
     n BIGINT NOT NULL, PRIMARY KEY (campaign_id, union_code, worker_group))"""
 JOINED = "Membership.Joined"
 Delta = dict[tuple[str, str, str], int]  # (campaign_id, union_code, worker_group) -> joins

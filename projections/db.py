@@ -21,6 +21,12 @@ import psycopg
 
 APP_NAME = "union-ledger-projections"
 _TABLE = re.compile(r"@([a-z_]+)")
+#: the views' identifier columns (member ids, union and region codes, statuses, periods) are
+#: declared CODE: on PostgreSQL text in the "C" collation, compared byte by byte (the order of
+#: C.UTF-8, without a locale library call per comparison: their keys and indexes build about
+#: twice as fast); SQLite compares text byte by byte anyway. `CAST(? AS CODE)` likewise.
+_CODE = re.compile(r"\bCODE\b")
+_CAST_CODE = re.compile(r"CAST\((\?|%s) AS CODE\)")
 DATE_COLS = frozenset({"since", "joined_on", "valid_from", "valid_to", "established_on",
                        "out_on", "dissolved_on"})
 BOOL_COLS = frozenset({"erased", "dissolved", "closed"})
@@ -183,7 +189,11 @@ class Db:
         if out is None:
             out = _TABLE.sub(lambda m: self.table(m.group(1)), sql)
             if self.dialect == "postgres":
+                out = _CAST_CODE.sub(r'CAST(\1 AS TEXT) COLLATE "C"', out)
+                out = _CODE.sub('TEXT COLLATE "C"', out)
                 out = out.replace("?", "%s")
+            else:
+                out = _CODE.sub("TEXT", out)
             self._sql[sql] = out
         return out
 

@@ -27,12 +27,12 @@ EMPLOYMENT = ("relation", "employer_code", "using_unit_code", "work_region", "re
 PERSONAL = ("masked_name", "masked_resident_id", "name_key", "resident_key", "sex",
             "birth_year", "personal")
 DDL = """CREATE TABLE IF NOT EXISTS @member_directory (
-    member_id TEXT PRIMARY KEY, union_code TEXT NOT NULL, destination_union_code TEXT,
-    status TEXT NOT NULL, since DATE NOT NULL, joined_on DATE NOT NULL,
-    worker_group TEXT NOT NULL, channel TEXT NOT NULL, relation TEXT, employer_code TEXT,
-    using_unit_code TEXT, work_region TEXT, residence_region TEXT, delegated_to TEXT,
-    campaign_id TEXT, masked_name TEXT, masked_resident_id TEXT, name_key TEXT,
-    resident_key TEXT, sex TEXT, birth_year INTEGER, personal TEXT, erased BOOLEAN NOT NULL,
+    member_id CODE PRIMARY KEY, union_code CODE NOT NULL, destination_union_code CODE,
+    status CODE NOT NULL, since DATE NOT NULL, joined_on DATE NOT NULL,
+    worker_group CODE NOT NULL, channel CODE NOT NULL, relation CODE, employer_code CODE,
+    using_unit_code CODE, work_region CODE, residence_region CODE, delegated_to CODE,
+    campaign_id CODE, masked_name TEXT, masked_resident_id TEXT, name_key CODE,
+    resident_key CODE, sex TEXT, birth_year INTEGER, personal TEXT, erased BOOLEAN NOT NULL,
     version INTEGER NOT NULL, position BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL)"""
 _SET = ", ".join(f"{c}=?" for c in COLS[1:])
 PURGED: dict[str, Any] = dict(masked_name=ERASED, masked_resident_id=ERASED, name_key=None,

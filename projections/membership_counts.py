@@ -17,15 +17,15 @@ from projections.subtree import SubtreeCounterView
 Cell = tuple[str, str, str, str, str]  # union_code, scope, status, worker_group, channel
 DDL = (
     """CREATE TABLE IF NOT EXISTS @membership_counts (
-        union_code TEXT NOT NULL, scope TEXT NOT NULL, status TEXT NOT NULL,
-        worker_group TEXT NOT NULL, channel TEXT NOT NULL, n BIGINT NOT NULL,
+        union_code CODE NOT NULL, scope CODE NOT NULL, status CODE NOT NULL,
+        worker_group CODE NOT NULL, channel CODE NOT NULL, n BIGINT NOT NULL,
         PRIMARY KEY (union_code, scope, status, worker_group, channel))""",
     # the counter's own memory of each member's cell and of the tree (self-contained view)
     """CREATE TABLE IF NOT EXISTS @mc_members (
-        member_id TEXT PRIMARY KEY, union_code TEXT NOT NULL, destination_union_code TEXT,
-        status TEXT NOT NULL, worker_group TEXT NOT NULL, channel TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS @mc_unions (code TEXT PRIMARY KEY, agg_id TEXT NOT NULL,
-        parent_code TEXT)""",
+        member_id CODE PRIMARY KEY, union_code CODE NOT NULL, destination_union_code CODE,
+        status CODE NOT NULL, worker_group CODE NOT NULL, channel CODE NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS @mc_unions (code CODE PRIMARY KEY, agg_id CODE NOT NULL,
+        parent_code CODE)""",
 )
 MEMBER_COLS = ("member_id", "union_code", "destination_union_code", "status", "worker_group",
                "channel")

@@ -27,14 +27,14 @@ from projections.subtree import SubtreeCounterView, chain
 DDL = (
     # n: the flows of the union's whole subtree (itself included)
     """CREATE TABLE IF NOT EXISTS @membership_flows (
-        union_code TEXT NOT NULL, grain TEXT NOT NULL, period TEXT NOT NULL, kind TEXT NOT NULL,
+        union_code CODE NOT NULL, grain CODE NOT NULL, period CODE NOT NULL, kind CODE NOT NULL,
         n BIGINT NOT NULL, PRIMARY KEY (union_code, grain, period, kind))""",
     # which union holds each member now: Withdrew/Expelled do not name it
-    """CREATE TABLE IF NOT EXISTS @mf_members (member_id TEXT PRIMARY KEY,
-        union_code TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS @mf_members (member_id CODE PRIMARY KEY,
+        union_code CODE NOT NULL)""",
     # the view's own memory of the tree (self-contained: rebuildable alone)
-    """CREATE TABLE IF NOT EXISTS @mf_unions (code TEXT PRIMARY KEY, agg_id TEXT NOT NULL,
-        parent_code TEXT)""",
+    """CREATE TABLE IF NOT EXISTS @mf_unions (code CODE PRIMARY KEY, agg_id CODE NOT NULL,
+        parent_code CODE)""",
 )
 CAMPAIGN = "campaign:"
 FLOW_OF = {"Joined": "joins", "TransferredIn": "transfers_in", "TransferredOut": "transfers_out",
@@ -146,7 +146,7 @@ class FlowFold:
 class MembershipFlows(SubtreeCounterView):
     name = "membership_flows"
     #: 1: counters per union, summed over the subtree at query time; 2: daily counters per
-    #: subtree too
+    #: subtree too; 3: daily counters per union, identifier columns in the "C" collation
     version = 3
     kinds = frozenset({
         "Membership.Joined", "Membership.TransferredOut", "Membership.TransferredIn",

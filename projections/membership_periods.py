@@ -16,9 +16,9 @@ from projections.db import Tx
 COLS = ("member_id", "seq", "union_code", "destination_union_code", "status", "since",
         "worker_group", "channel", "joined_on", "valid_from", "valid_to", "position")
 DDL = """CREATE TABLE IF NOT EXISTS @membership_periods (
-    member_id TEXT NOT NULL, seq INTEGER NOT NULL, union_code TEXT NOT NULL,
-    destination_union_code TEXT, status TEXT NOT NULL, since DATE NOT NULL,
-    worker_group TEXT NOT NULL, channel TEXT NOT NULL, joined_on DATE NOT NULL,
+    member_id CODE NOT NULL, seq INTEGER NOT NULL, union_code CODE NOT NULL,
+    destination_union_code CODE, status CODE NOT NULL, since DATE NOT NULL,
+    worker_group CODE NOT NULL, channel CODE NOT NULL, joined_on DATE NOT NULL,
     valid_from DATE NOT NULL, valid_to DATE, position BIGINT NOT NULL,
     PRIMARY KEY (member_id, seq))"""
 

@@ -17,7 +17,7 @@ PERIOD_STATE = frozenset({"union_code", "destination_union_code", "status", "sin
 MAX_LIMIT = 500
 #: the union and its descendants along the parent links valid on a date (business time)
 SUBTREE_AS_OF = (
-    "WITH RECURSIVE sub(code) AS (SELECT CAST(? AS TEXT) UNION SELECT e.code FROM @union_edges e"
+    "WITH RECURSIVE sub(code) AS (SELECT CAST(? AS CODE) UNION SELECT e.code FROM @union_edges e"
     " JOIN sub ON e.parent_code = sub.code WHERE e.valid_from <= ?"
     " AND (e.valid_to IS NULL OR e.valid_to > ?)) "
 )

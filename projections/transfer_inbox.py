@@ -15,8 +15,8 @@ from projections.db import Tx
 COLS = ("member_id", "destination_union_code", "from_union_code", "out_on", "reason",
         "recorded_by", "recorded_at", "position")
 DDL = """CREATE TABLE IF NOT EXISTS @transfer_inbox (
-    member_id TEXT PRIMARY KEY, destination_union_code TEXT NOT NULL,
-    from_union_code TEXT NOT NULL, out_on DATE NOT NULL, reason TEXT, recorded_by TEXT,
+    member_id CODE PRIMARY KEY, destination_union_code CODE NOT NULL,
+    from_union_code CODE NOT NULL, out_on DATE NOT NULL, reason TEXT, recorded_by TEXT,
     recorded_at TIMESTAMPTZ NOT NULL, position BIGINT NOT NULL)"""
 
 

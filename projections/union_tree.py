@@ -14,19 +14,19 @@ from projections.db import Tx
 
 DDL = (
     """CREATE TABLE IF NOT EXISTS @unions (
-        code TEXT PRIMARY KEY, agg_id TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
-        level TEXT NOT NULL, parent_code TEXT, region_code TEXT NOT NULL, employer_code TEXT,
+        code CODE PRIMARY KEY, agg_id CODE NOT NULL, name TEXT NOT NULL, kind CODE NOT NULL,
+        level CODE NOT NULL, parent_code CODE, region_code CODE NOT NULL, employer_code CODE,
         approved_by TEXT, dissolved BOOLEAN NOT NULL, established_on DATE NOT NULL,
         dissolved_on DATE, version INTEGER NOT NULL, position BIGINT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS @union_ancestors (
-        ancestor TEXT NOT NULL, descendant TEXT NOT NULL, depth INTEGER NOT NULL,
+        ancestor CODE NOT NULL, descendant CODE NOT NULL, depth INTEGER NOT NULL,
         PRIMARY KEY (ancestor, descendant))""",
     """CREATE TABLE IF NOT EXISTS @union_edges (
-        code TEXT NOT NULL, seq INTEGER NOT NULL, parent_code TEXT,
+        code CODE NOT NULL, seq INTEGER NOT NULL, parent_code CODE,
         valid_from DATE NOT NULL, valid_to DATE, PRIMARY KEY (code, seq))""",
     """CREATE TABLE IF NOT EXISTS @employers (
-        code TEXT PRIMARY KEY, agg_id TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
-        region_code TEXT NOT NULL, parent_code TEXT, union_code TEXT, closed BOOLEAN NOT NULL,
+        code CODE PRIMARY KEY, agg_id CODE NOT NULL, name TEXT NOT NULL, kind CODE NOT NULL,
+        region_code CODE NOT NULL, parent_code CODE, union_code CODE, closed BOOLEAN NOT NULL,
         version INTEGER NOT NULL, position BIGINT NOT NULL)""",
 )
 

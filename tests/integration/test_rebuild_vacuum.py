@@ -46,3 +46,23 @@ def test_a_bulk_rebuild_leaves_the_periods_table_all_visible_for_index_only_scan
     assert pages > 0 and visible == pages
     assert store.counts(tree.village, as_of=date(2026, 6, 1))["self"]["total"] == 40
     store.close()
+
+
+def test_identifier_columns_compare_byte_by_byte_and_names_keep_the_database_collation(
+        pg_runtime: Runtime) -> None:
+    """Key columns are declared CODE (projections.db): "C" collation on PostgreSQL, both when a
+    runner creates the tables and after a bulk rebuild swaps its staged tables in."""
+    store, runner = open_read_side(pg_runtime, start_runner=False)
+    wanted = {("member_directory", "member_id"): "C", ("member_directory", "union_code"): "C",
+              ("union_ancestors", "descendant"): "C", ("membership_flows", "period"): "C",
+              ("unions", "name"): None, ("member_directory", "masked_name"): None}
+    try:
+        for _ in range(2):
+            with psycopg.connect(pg_runtime.settings.postgres_conninfo()) as conn:
+                got = {(t, c): coll for t, c, coll in conn.execute(
+                    "SELECT table_name, column_name, collation_name FROM"
+                    " information_schema.columns WHERE table_schema = current_schema()")}
+            assert {k: got[k] for k in wanted} == wanted
+            runner.rebuild()
+    finally:
+        store.close()
