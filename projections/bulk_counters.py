@@ -17,12 +17,16 @@ from projections.transfer_inbox import fold as fold_inbox
 
 
 class _OwnFlows(FlowFold):
-    """Counts each flow at its own union only; Reparented just moves the union in the tree."""
+    """Counts each flow at its own union and date only (`days`; the periods and the subtree
+    sums are made once per counter at load time); Reparented just moves the union in the
+    tree."""
+
+    days: dict[tuple[str, date, str], int]
 
     def _count(self, union: str, on: date, kind: str) -> None:
-        month, day = periods_of(on)
-        self.delta[(union, "m", month, kind)] += 1
-        self.delta[(union, "d", day, kind)] += 1
+        key = (union, on, kind)
+        days = self.days
+        days[key] = days.get(key, 0) + 1
 
     def _reparent(self, code: str, parent: str | None) -> None:
         self.parents[code] = parent
@@ -42,23 +46,26 @@ class FlowsFold:
     def reset(self) -> None:
         # one fold throughout: its tree and `held` are the final mf_unions and mf_members
         self.flows = _OwnFlows({}, {}, {}, {}, lambda code: ())
+        self.flows.days = {}
 
     def fold(self, items: list[Item]) -> None:
         self.flows.fold(items)
 
     def parts(self) -> list[Part]:  # a monthly counter is written at every ancestor
-        return [Part((self.view,), self.load, size=2 * len(self.flows.delta))]
+        return [Part((self.view,), self.load, size=2 * len(self.flows.days))]
 
     def load(self, tx: Tx) -> None:
         f = self.flows
-        rows: dict[Key, int] = defaultdict(int)
-        for key, n in f.delta.items():
-            union, grain, period, kind = key
-            if grain == "d":  # daily: the union's own
-                rows[key] += n
-                continue
+        rows: dict[Key, int] = {}
+        months: dict[tuple[str, str, str], int] = defaultdict(int)
+        for (union, on, kind), n in f.days.items():
+            month, day = periods_of(on)
+            rows[(union, "d", day, kind)] = n  # daily: the union's own
+            months[(union, month, kind)] += n
+        for (union, month, kind), n in months.items():  # monthly: up the final tree
             for code in f.chain(union):
-                rows[(code, grain, period, kind)] += n
+                key = (code, "m", month, kind)
+                rows[key] = rows.get(key, 0) + n
         copy_rows(tx, "membership_flows", FLOW_COLS, ((*k, n) for k, n in rows.items() if n))
         copy_rows(tx, "mf_members", ("member_id", "union_code"), f.held.items())
         copy_rows(tx, "mf_unions", ("code", "agg_id", "parent_code"),
