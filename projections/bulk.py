@@ -82,7 +82,7 @@ class CampaignFold:
         self.delta = defaultdict(int)
 
 
-FOLDS: dict[str, Any] = {"membership_flows": FlowsFold, "transfer_inbox": InboxFold,
+FOLDS: dict[str, Any] = {"transfer_inbox": InboxFold,
                          "campaign_progress": CampaignFold, "union_tree": TreeFold}
 MEMBERS = frozenset({"member_directory", "membership_periods", "membership_counts"})
 
@@ -95,8 +95,11 @@ def folds_for(views: Sequence[View], opener: Opener | None = None
     if members:
         fold = MembersFold(members, opener)
         out.append((fold.kinds, fold))
+    directory = any(v.name == "member_directory" for v in views)
     for v in views:
-        if v.name not in MEMBERS:
+        if v.name == "membership_flows":
+            out.append((v.kinds, FlowsFold(v, directory=directory)))  # type: ignore[arg-type]
+        elif v.name not in MEMBERS:
             cls = FOLDS.get(v.name, ReplayFold)
             out.append((v.kinds, cls(v)))
     return out

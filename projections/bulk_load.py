@@ -36,12 +36,31 @@ class Part(NamedTuple):
 
     `copied`: the load only COPYs (or INSERT ... SELECTs) into its fresh tables, so no
     statement needs their primary keys: dropped for the load and added back after it.
-    `size`: roughly the rows it writes (the largest parts start first)."""
+    `size`: roughly the rows it writes (the largest parts start first).
+    `after`: views whose parts must be loaded first (`post` reads their tables).
+    `post`: statements the server runs once the load is committed, before the keys: on
+    PostgreSQL on another connection, while the next part is filled (sums, copies between
+    tables: work for the server's core, not this process's)."""
 
     views: tuple[View, ...]
     load: Callable[[Tx], None]
     copied: bool = True
     size: int = 0
+    after: frozenset[str] = frozenset()
+    post: Callable[[Tx], None] | None = None
+
+
+def ordered(parts: Sequence[Part]) -> list[Part]:
+    """Largest first (its keys and indexes start soonest), each after the views it reads."""
+    todo = sorted(parts, key=lambda p: -p.size)
+    out: list[Part] = []
+    done: set[str] = set()
+    while todo:
+        ready = next((p for p in todo if p.after <= done), todo[0])  # unknown names: no wait
+        todo.remove(ready)
+        out.append(ready)
+        done |= {v.name for v in ready.views}
+    return out
 
 
 def copy_rows(tx: Tx, table: str, cols: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -75,7 +94,7 @@ def load(db: Db, views: Sequence[View], parts: Sequence[Part],
     with db.tx() as tx:
         for v in views:
             v.drop(tx)
-        for part in reversed(parts):
+        for part in ordered(parts):
             _fill(tx, part)
         finish(tx)
 
@@ -87,6 +106,8 @@ def _fill(tx: Tx, part: Part) -> None:
         v.create(tx)
     keys = _drop_primary_keys(tx, part.views) if part.copied else []
     part.load(tx)
+    if part.post is not None:
+        part.post(tx)
     for table, name, definition in keys:  # a duplicate row would fail here: the whole load
         tx.run(f"ALTER TABLE {tx.db.table(table)} ADD CONSTRAINT {name} {definition}")
     for v in part.views:
@@ -133,7 +154,7 @@ def _staged(db: Db, views: Sequence[View], parts: Sequence[Part],
         # other connections meanwhile. Largest first: its indexes start soonest.
         with ThreadPoolExecutor(FINISHERS, thread_name_prefix="rebuild-index") as pool:
             pending = [pool.submit(_finish_part, db.target, stage, p, *_load_part(loader, p))
-                       for p in sorted(parts, key=lambda p: -p.size)]
+                       for p in ordered(parts)]
             for done in pending:
                 done.result()
         started = time.perf_counter()
@@ -184,6 +205,9 @@ def _finish_part(target: Target, stage: str, part: Part, keys: Keys, frozen: set
     try:
         with sdb.tx() as tx:
             tx.run(f"SET LOCAL maintenance_work_mem = '{SORT_MEMORY}'")
+            if part.post is not None:
+                part.post(tx)
+                frozen = set()  # rows added outside the COPY FREEZE: VACUUM them too
             for table, name, definition in keys:  # a duplicate row fails here: the rebuild
                 tx.run(f"ALTER TABLE {tx.db.table(table)} ADD CONSTRAINT {name} {definition}")
             for v in part.views:

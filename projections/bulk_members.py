@@ -223,8 +223,7 @@ class MembersFold:
 
 
 def _row(tx: Tx, s: State, personal: tuple[Any, ...]) -> tuple[Any, ...]:
-    e = s.employment
     return (s.member_id, s.union_id, s.destination_union_id, str(s.status), s.since, s.joined_on,
-            s.worker_group, s.channel, *(e.get(k) for k in EMPLOYMENT), s.delegated_to,
+            s.worker_group, s.channel, *map(s.employment.get, EMPLOYMENT), s.delegated_to,
             s.campaign_id, *personal, s.personal, s.erased, s.version, s.position,
             tx.db.ts(s.stamp))
