@@ -3,6 +3,8 @@ functions, run over every page with one in-memory map instead of the tables."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -31,24 +33,10 @@ class _OwnFlows(FlowFold):
         self.parents[code] = parent
 
 
-#: monthly counters from the daily ones: each union's months summed up its chain of ancestors
-#: (the tree in mf_unions, as FlowFold.chain walks it: a union it does not know ends a chain)
-MONTHLY_SQL = """WITH RECURSIVE up(descendant, ancestor, depth) AS (
-    SELECT DISTINCT union_code, union_code, 1 FROM @membership_flows WHERE grain = 'd'
-    UNION ALL
-    SELECT up.descendant, u.parent_code, up.depth + 1 FROM up
-    JOIN @mf_unions u ON u.code = up.ancestor
-    WHERE u.parent_code IS NOT NULL AND up.depth < 64)
-INSERT INTO @membership_flows (union_code, grain, period, kind, n)
-SELECT up.ancestor, 'm', substr(f.period, 1, 7), f.kind, SUM(f.n)
-FROM @membership_flows f JOIN up ON up.descendant = f.union_code
-WHERE f.grain = 'd' GROUP BY up.ancestor, substr(f.period, 1, 7), f.kind"""
-
-
 class FlowsFold:
-    """membership_flows from position 0: each flow is counted at its own union and date; the
-    monthly counters are summed up the FINAL tree by the server after the daily ones are
-    copied. The same counters the live path reaches: there, an event adds to its union's
+    """membership_flows from position 0: each flow is counted at its own union and date; at load
+    time each union's months are summed up the FINAL tree. The same counters the live path
+    reaches: there, an event adds to its union's
     ancestors and Reparented moves a subtree's monthly counters to the new ancestors, so each
     union always holds the monthly flows of the unions now in its subtree (and the daily
     flows of its own).
@@ -73,19 +61,35 @@ class FlowsFold:
     def parts(self) -> list[Part]:
         after = frozenset({"member_directory"}) if self.directory else frozenset()
         return [Part((self.view,), self.load, size=len(self.flows.days), after=after,
-                     post=self._post)]
+                     post=self._post if self.directory else None)]
 
     def load(self, tx: Tx) -> None:
         f = self.flows
+        own: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)  # union: month, kind
+
+        def daily() -> Iterator[tuple[str, str, str, str, int]]:
+            for (union, on, kind), n in f.days.items():
+                month, day = periods_of(on)
+                months = own[union]
+                months[(month, kind)] = months.get((month, kind), 0) + n
+                yield union, "d", day, kind, n  # the union's own
+
+        copy_rows(tx, "membership_flows", FLOW_COLS, daily())
+        subtree: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+        for union, months in own.items():  # each union's months up its chain, once
+            for code in f.chain(union):
+                acc = subtree[code]
+                for key, n in months.items():
+                    acc[key] = acc.get(key, 0) + n
         copy_rows(tx, "membership_flows", FLOW_COLS, (
-            (union, "d", periods_of(on)[1], kind, n) for (union, on, kind), n in f.days.items()))
+            (code, "m", month, kind, n) for code, acc in subtree.items()
+            for (month, kind), n in acc.items()))
         copy_rows(tx, "mf_unions", ("code", "agg_id", "parent_code"),
                   ((c, a, f.parents[c]) for c, a, _ in f.established))
         if not self.directory:
             copy_rows(tx, "mf_members", ("member_id", "union_code"), f.held.items())
 
     def _post(self, tx: Tx) -> None:
-        tx.run(MONTHLY_SQL)
         if self.directory:
             tx.run("INSERT INTO @mf_members (member_id, union_code)"
                    " SELECT member_id, union_code FROM @member_directory")

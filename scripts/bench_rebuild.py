@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import multiprocessing
+import os
 import random
 import resource
 import sys
@@ -119,16 +120,34 @@ def _child(out: Any, fn: Any, *args: Any) -> None:
     out.put((n, wall, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
 
+def _busy() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine so far (Linux /proc/stat), every process
+    (this one, its helpers, PostgreSQL) and core together."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
 def measure(fn: Any, *args: Any) -> tuple[int, float, float, float]:
-    """Runs one measurement in a fresh process: (events, wall s, CPU s, peak RSS MB)."""
+    """Runs one measurement in a fresh process: (events, wall s, CPU s, peak RSS MB); prints
+    how busy the machine's cores were meanwhile (a rebuild bound by CPU keeps them all busy)."""
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
+    busy, total = _busy()
     proc = ctx.Process(target=_child, args=(out, fn, *args))  # not daemonic: may have workers
     proc.start()
     try:
         return out.get()  # type: ignore[no-any-return]
     finally:
         proc.join()
+        busy2, total2 = _busy()
+        if total2 > total:
+            print(f"    machine: {busy2 - busy:.1f} CPU s busy of {total2 - total:.1f}"
+                  f" ({os.cpu_count()} cores, {(busy2 - busy) / (total2 - total):.0%})")
 
 
 def report(label: str, n: int, wall: float, cpu: float, rss: float) -> None:
