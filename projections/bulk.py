@@ -78,7 +78,7 @@ class CampaignFold:
     def load(self, tx: Tx) -> None:
         # a fresh table and one row per key: copied, not upserted
         copy_rows(tx, "campaign_progress", ("campaign_id", "union_code", "worker_group", "n"),
-                  [(*k, n) for k, n in sorted(self.delta.items()) if n])
+                  [(*k, n) for k, n in self.delta.items() if n])
         self.delta = defaultdict(int)
 
 

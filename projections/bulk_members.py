@@ -148,7 +148,9 @@ class MembersFold:
         views = tuple(self.views[n] for n in ("member_directory", "membership_counts")
                       if n in self.views)
         if views:  # the directory's rows are wide, its details opened: weighs double
-            out.append(Part(views, self._load_members, size=2 * len(views) * len(self.states)))
+            both = len(views) == 2
+            out.append(Part(views, self._load_members, size=2 * len(views) * len(self.states),
+                            post=self._copy_counted_members if both else None))
         if self.periods:
             out.append(Part((self.views["membership_periods"],), self._load_periods,
                             size=len(self.closed) + len(self.states)))
@@ -172,13 +174,14 @@ class MembersFold:
         view: Any = self.views["member_directory"]
         vault, identity = view.vault, view.identity
         opened = self.opener.results() if self.opener is not None else {}
+        sent = self.opener.sent if self.opener is not None else {}
         self.opener = None
         sealed: list[State] = []
         for s in self.states.values():
             if s.sealed:
                 got = opened.get(s.member_id)
-                if got is not None and got[0] == s.sealed:  # the helper opened the final one
-                    yield _row(tx, s, got[1])
+                if got is not None and sent[s.member_id] == s.sealed:  # the final one
+                    yield _row(tx, s, got)
                 else:
                     sealed.append(s)
             else:
@@ -208,18 +211,20 @@ class MembersFold:
                 counts[(code, "subtree", *rest)] += n
         copy_rows(tx, "mc_unions", ("code", "agg_id", "parent_code"),
                   ((c, a, p) for c, (a, p) in self.unions.items()))
-        if "member_directory" in self.views:
-            # the directory just loaded holds the same columns for every member (a member
-            # without a status could not have a directory row): copied by the server
-            tx.run(f"INSERT INTO @mc_members ({', '.join(MEMBER_COLS)}) SELECT"
-                   f" {', '.join(MEMBER_COLS)} FROM @member_directory")
-        else:
+        if "member_directory" not in self.views:  # else: _copy_counted_members
             copy_rows(tx, "mc_members", MEMBER_COLS, (
                 (s.member_id, s.union_id, s.destination_union_id, str(s.status),
                  s.worker_group, s.channel) for s in self.states.values()
                 if s.status is not None))
         copy_rows(tx, "membership_counts", COUNT_COLS,
-                  ((*cell, n) for cell, n in sorted(counts.items()) if n))
+                  ((*cell, n) for cell, n in counts.items() if n))
+
+    @staticmethod
+    def _copy_counted_members(tx: Tx) -> None:
+        """mc_members: the directory just loaded holds the same columns for every member (a
+        member without a status could not have a directory row): copied by the server."""
+        tx.run(f"INSERT INTO @mc_members ({', '.join(MEMBER_COLS)}) SELECT"
+               f" {', '.join(MEMBER_COLS)} FROM @member_directory")
 
 
 def _row(tx: Tx, s: State, personal: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -18,7 +18,7 @@ from typing import Any
 from projections.member_directory import PERSONAL, personal_fields
 
 _fields = itemgetter(*PERSONAL[:-1])
-Opened = dict[str, tuple[str, tuple[Any, ...]]]  # member id -> (token, personal columns)
+Opened = dict[str, tuple[Any, ...]]  # member id -> personal columns of its last token sent
 DONE = "done"
 
 
@@ -54,9 +54,10 @@ class Opener:
             self.finished = True
 
     def results(self, timeout: float = 600.0) -> Opened:
-        """Everything the helper opened ({} if it failed: the caller opens in process)."""
+        """Everything the helper opened, each member's from the last token sent for it
+        (`sent`); {} if it failed: the caller opens in process."""
         self._finish()
-        opened: dict[str, tuple[Any, ...]] = {}
+        opened: Opened = {}
         try:
             while True:
                 try:
@@ -69,8 +70,7 @@ class Opener:
                         return {}
                     continue
                 if got == DONE:
-                    sent = self.sent
-                    return {m: (sent[m], fields) for m, fields in opened.items()}
+                    return opened
                 opened.update(got)
         finally:
             self.close()
