@@ -61,7 +61,7 @@ class FlowsFold:
     def parts(self) -> list[Part]:
         after = frozenset({"member_directory"}) if self.directory else frozenset()
         return [Part((self.view,), self.load, size=len(self.flows.days), after=after,
-                     post=self._post if self.directory else None)]
+                     post=self._post if self.directory else None, writes=("mf_members",))]
 
     def load(self, tx: Tx) -> None:
         f = self.flows

@@ -40,7 +40,7 @@ class Part(NamedTuple):
     `after`: views whose parts must be loaded first (`post` reads their tables).
     `post`: statements the server runs once the load is committed, before the keys: on
     PostgreSQL on another connection, while the next part is filled (sums, copies between
-    tables: work for the server's core, not this process's)."""
+    tables: work for the server's core, not this process's); `writes`: the tables it fills."""
 
     views: tuple[View, ...]
     load: Callable[[Tx], None]
@@ -48,6 +48,7 @@ class Part(NamedTuple):
     size: int = 0
     after: frozenset[str] = frozenset()
     post: Callable[[Tx], None] | None = None
+    writes: tuple[str, ...] = ()
 
 
 def ordered(parts: Sequence[Part]) -> list[Part]:
@@ -155,7 +156,12 @@ def _staged(db: Db, views: Sequence[View], parts: Sequence[Part],
         with ThreadPoolExecutor(FINISHERS, thread_name_prefix="rebuild-index") as pool:
             pending = [pool.submit(_finish_part, db.target, stage, p, *_load_part(loader, p))
                        for p in ordered(parts)]
-            for done in pending:
+            thawed = [t for done in pending for t in done.result()]
+            # VACUUM only now: a page is all-visible once no transaction could still miss its
+            # rows, and the loader's next transaction was open while each part finished
+            loader.close()
+            guard.execute("SELECT txid_current()")  # a synchronous commit flushes the others'
+            for done in [pool.submit(_vacuum, db.target, t) for t in thawed]:
                 done.result()
         started = time.perf_counter()
         with db.tx() as tx:
@@ -196,10 +202,10 @@ def _load_part(loader: Db, part: Part) -> tuple[Keys, set[str]]:
 
 
 def _finish_part(target: Target, stage: str, part: Part, keys: Keys, frozen: set[str]
-                 ) -> None:
+                 ) -> list[str]:
     """The part's primary keys and indexes (each built once, by sorting), then its tables'
-    statistics (and, for tables not written by COPY FREEZE, their visibility map, for
-    index-only scans): on a connection of its own, while the next part is filled."""
+    statistics: on a connection of its own, while the next part is filled. Returns the tables
+    not written by COPY FREEZE alone (to VACUUM)."""
     sdb = Db(target, stage)
     started = time.perf_counter()
     try:
@@ -207,7 +213,8 @@ def _finish_part(target: Target, stage: str, part: Part, keys: Keys, frozen: set
             tx.run(f"SET LOCAL maintenance_work_mem = '{SORT_MEMORY}'")
             if part.post is not None:
                 part.post(tx)
-                frozen = set()  # rows added outside the COPY FREEZE: VACUUM them too
+                # rows added outside the COPY FREEZE: VACUUM those tables too
+                frozen = frozen - {tx.db.table(t) for t in part.writes}
             for table, name, definition in keys:  # a duplicate row fails here: the rebuild
                 tx.run(f"ALTER TABLE {tx.db.table(table)} ADD CONSTRAINT {name} {definition}")
             for v in part.views:
@@ -216,18 +223,19 @@ def _finish_part(target: Target, stage: str, part: Part, keys: Keys, frozen: set
             for t in tables:
                 if t in frozen:  # all-visible already, no dead tuples: statistics only
                     tx.run(f"ANALYZE {t}")
-        thawed = [t for t in tables if t not in frozen]
-        if thawed:
-            conn = sdb.conn  # autocommit: VACUUM runs outside a transaction
-            # VACUUM marks a page all-visible only once the load's commit is flushed (it was
-            # asynchronous): one synchronous commit flushes it
-            conn.execute("SET synchronous_commit = on")
-            conn.execute("SELECT txid_current()")
-            for t in thawed:
-                # INDEX_CLEANUP ON: never skip the pass that lets pages with dead line
-                # pointers become all-visible
-                conn.execute(f"VACUUM (ANALYZE, INDEX_CLEANUP ON) {t}")
         log.info("indexed %s in %.2f s", ", ".join(v.name for v in part.views),
                  time.perf_counter() - started)
+        return [t for t in tables if t not in frozen]
     finally:
         sdb.close()
+
+
+def _vacuum(target: Target, table: str) -> None:
+    """VACUUM (outside a transaction) of a table not written by COPY FREEZE: its visibility
+    map, for index-only scans. It marks a page all-visible only once the commits that wrote
+    it are flushed (they were asynchronous): the caller made one synchronous commit."""
+    assert target.pg_conninfo is not None
+    with psycopg.connect(target.pg_conninfo, autocommit=True, application_name=APP_NAME) as c:
+        # INDEX_CLEANUP ON: never skip the pass that lets pages with dead line pointers
+        # become all-visible
+        c.execute(f"VACUUM (ANALYZE, INDEX_CLEANUP ON) {table}")

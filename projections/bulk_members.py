@@ -150,7 +150,8 @@ class MembersFold:
         if views:  # the directory's rows are wide, its details opened: weighs double
             both = len(views) == 2
             out.append(Part(views, self._load_members, size=2 * len(views) * len(self.states),
-                            post=self._copy_counted_members if both else None))
+                            post=self._copy_counted_members if both else None,
+                            writes=("mc_members",)))
         if self.periods:
             out.append(Part((self.views["membership_periods"],), self._load_periods,
                             size=len(self.closed) + len(self.states)))
