@@ -160,6 +160,12 @@ class MembershipFlows(SubtreeCounterView):
         for stmt in DDL:
             tx.run(stmt)
 
+    def create_indexes(self, tx: Tx) -> None:
+        # the days of a month after a date, over a subtree (projections.reports): read from
+        # the index alone (today or a month's end: an empty range, found at once)
+        tx.create_index("membership_flows_days_idx", "membership_flows",
+                        "period, kind, union_code, n", where="grain = 'd'")
+
     def _stored(self, tx: Tx, code: str) -> Iterable[Row]:
         """The union's monthly subtree counters written so far."""
         if self.local is not None:  # only this partition's counters move with it here

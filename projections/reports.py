@@ -4,7 +4,7 @@ union subtree (membership_flows), transfers in transit, and platform enterprises
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from projections.db import Db
@@ -13,25 +13,17 @@ from projections.membership_flows import CAMPAIGN
 PLATFORM_KINDS = ("platform_hq", "platform_subsidiary", "platform_branch")
 FLOWS = ("joins", "transfers_in", "transfers_out", "withdrawals")
 
-# membership_flows: whole months from the union's own monthly counters (its whole subtree's:
-# the root's rows are the nation's), the as-of month from the daily counters (exact dates),
-# which each union keeps for itself only: summed over the subtree here
-_FLOWS_SQL = {
-    "m": "SELECT period, kind, n FROM @membership_flows WHERE union_code = ? AND grain = 'm'"
-         " AND period >= ? AND period < ? AND kind IN (?,?,?,?)",
-    "d": "SELECT f.period, f.kind, SUM(f.n) FROM @union_ancestors a JOIN @membership_flows f"
-         " ON f.union_code = a.descendant AND f.grain = 'd' AND f.period >= ? AND f.period < ?"
-         " AND f.kind IN (?,?,?,?) WHERE a.ancestor = ? GROUP BY f.period, f.kind",
-}
-_CAMPAIGNS_SQL = {
-    "m": "SELECT kind, SUM(n), MIN(period), MAX(period) FROM @membership_flows"
-         " WHERE union_code = ? AND grain = 'm' AND period >= ? AND period < ?"
-         " AND kind LIKE ? GROUP BY kind",
-    "d": "SELECT f.kind, SUM(f.n), MIN(f.period), MAX(f.period) FROM @union_ancestors a"
-         " JOIN @membership_flows f ON f.union_code = a.descendant AND f.grain = 'd'"
-         " AND f.period >= ? AND f.period < ? AND f.kind LIKE ? WHERE a.ancestor = ?"
-         " GROUP BY f.kind",
-}
+# membership_flows: the union's monthly counters (its whole subtree's: the root's rows are the
+# nation's) up to the as-of month included, minus the days of that month after the as-of date
+# (the daily counters each union keeps for itself, summed over the subtree): for today or a
+# month's end there are none, and the index on the days finds that at once
+_MONTHS_SQL = ("SELECT period, kind, n FROM @membership_flows WHERE union_code = ?"
+               " AND grain = 'm' AND period >= ? AND period <= ? AND {kinds}")
+_LATER_DAYS_SQL = ("SELECT f.kind, SUM(f.n) FROM @union_ancestors a JOIN @membership_flows f"
+                   " ON f.union_code = a.descendant AND f.grain = 'd' AND f.period > ?"
+                   " AND f.period < ? AND {kinds} WHERE a.ancestor = ? GROUP BY f.kind")
+_FLOW_KINDS = "kind IN (?,?,?,?)"
+_CAMPAIGN_KINDS = "kind LIKE ?"
 _TRANSIT_AS_OF = ("SELECT COUNT(*), SUM(CASE WHEN c.valid_from < ? THEN 1 ELSE 0 END)"
                   " FROM @membership_periods c JOIN @union_ancestors a"
                   " ON a.descendant = c.{col} AND a.ancestor = ?"
@@ -54,11 +46,22 @@ class Reports:
     def __init__(self, db: Db) -> None:
         self.db = db
 
-    def _windows(self, as_of: date, months: int) -> list[tuple[str, str, str]]:
-        """(grain, from, to) pairs: whole months before the as-of month, then its days."""
-        first = month_start(as_of)
-        return [("m", month_start(as_of, months - 1).strftime("%Y-%m"), first.strftime("%Y-%m")),
-                ("d", first.isoformat(), (as_of + timedelta(days=1)).isoformat())]
+    def _flows(self, union_code: str, as_of: date, months: int, kinds: str,
+               params: tuple[str, ...]) -> dict[tuple[str, str], int]:
+        """{(month, kind): n} for the subtree, the `months` months up to `as_of`: the monthly
+        counters, the as-of month's less the days after `as_of`."""
+        month = as_of.strftime("%Y-%m")
+        per: dict[tuple[str, str], int] = defaultdict(int)
+        with self.db.read() as tx:
+            for period, kind, n in tx.all(_MONTHS_SQL.format(kinds=kinds), (
+                    union_code, month_start(as_of, months - 1).strftime("%Y-%m"), month,
+                    *params)):
+                per[(str(period), kind)] += int(n)
+            for kind, n in tx.all(_LATER_DAYS_SQL.format(kinds=f"f.{kinds}"), (
+                    as_of.isoformat(), month_start(as_of, -1).isoformat(), *params,
+                    union_code)):
+                per[(month, kind)] -= int(n)
+        return per
 
     def monthly_flows(self, union_code: str, *, as_of: date, months: int = 24
                       ) -> list[dict[str, Any]]:
@@ -68,12 +71,9 @@ class Reports:
         Transfers are counted where they touch the subtree, so a move between two of its
         unions is one out and one in."""
         per: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FLOWS, 0))
-        with self.db.read() as tx:
-            for grain, lo, hi in self._windows(as_of, months):
-                params = ((union_code, lo, hi, *FLOWS) if grain == "m"
-                          else (lo, hi, *FLOWS, union_code))
-                for period, kind, n in tx.all(_FLOWS_SQL[grain], params):
-                    per[str(period)[:7]][kind] += int(n)
+        for (month, kind), n in self._flows(union_code, as_of, months, _FLOW_KINDS,
+                                            FLOWS).items():
+            per[month][kind] += n
         return [{"month": m, **per[m]} for m in
                 (month_start(as_of, back).strftime("%Y-%m") for back in range(months - 1, -1, -1))]
 
@@ -99,16 +99,13 @@ class Reports:
         """Joins per campaign (入会集中行动) in the subtree up to `as_of`, with the first and
         last month that had one."""
         per: dict[str, dict[str, Any]] = {}
-        with self.db.read() as tx:
-            for grain, lo, hi in self._windows(as_of, 12 * 100):
-                params = ((union_code, lo, hi, CAMPAIGN + "%") if grain == "m"
-                          else (lo, hi, CAMPAIGN + "%", union_code))
-                for kind, n, first, last in tx.all(_CAMPAIGNS_SQL[grain], params):
-                    c = per.setdefault(kind[len(CAMPAIGN):], {"joined": 0, "first": str(first)[:7],
-                                                             "last": str(last)[:7]})
-                    c["joined"] += int(n)
-                    c["first"], c["last"] = min(c["first"], str(first)[:7]), max(
-                        c["last"], str(last)[:7])
+        flows = self._flows(union_code, as_of, 12 * 100, _CAMPAIGN_KINDS, (CAMPAIGN + "%",))
+        for (month, kind), n in sorted(flows.items()):
+            if n:  # a month whose joins all came after the as-of date had none
+                c = per.setdefault(kind[len(CAMPAIGN):], {"joined": 0, "first": month,
+                                                         "last": month})
+                c["joined"] += n
+                c["last"] = month
         return [{"campaign_id": k, **v} for k, v in sorted(per.items())]
 
     def platform_employers(self) -> list[dict[str, Any]]:

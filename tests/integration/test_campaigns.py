@@ -125,3 +125,35 @@ def test_a_national_campaign_with_a_chinese_id_covers_every_region(runtime, tree
     launch(runtime, tree, cid="2026-暖心行动集中入会", region="000000")
     elsewhere = join(runtime, tree.township2, 13, situation=self_employed("350206001"))
     assert campaign_of(runtime, elsewhere) == "2026-暖心行动集中入会"
+
+
+def test_the_dashboards_campaign_joins_as_of_a_date_count_the_subtrees_joins_up_to_that_day(
+        runtime, tree):
+    """Reports.campaign_joins: whole months from the subtree's monthly counters, the as-of
+    month's less its days after the date (summed over the subtree's own daily counters)."""
+    from datetime import date
+
+    from projections import open_read_side
+    from projections.reports import Reports
+
+    launch(runtime, tree, cid="XM-2026", start="2026-09-01", end="2026-12-31")
+    join(runtime, tree.village, 11, on="2026-09-05")
+    join(runtime, tree.township, 12, on="2026-10-10")
+    join(runtime, tree.village, 13, on="2026-10-20")
+    store, runner = open_read_side(runtime, start_runner=False)
+    try:
+        runner.catch_up()
+        reports = Reports(store.db)
+
+        def joins(code, day):
+            return [(c["joined"], c["first"], c["last"]) for c in reports.campaign_joins(
+                code, as_of=date.fromisoformat(day)) if c["campaign_id"] == "XM-2026"]
+
+        assert joins(tree.acftu, "2026-08-31") == []
+        assert joins(tree.acftu, "2026-10-09") == [(1, "2026-09", "2026-09")]  # not October
+        assert joins(tree.county, "2026-10-10") == [(2, "2026-09", "2026-10")]
+        assert joins(tree.county, "2026-10-31") == [(3, "2026-09", "2026-10")]
+        assert joins(tree.township, "2026-10-15") == [(2, "2026-09", "2026-10")]  # + village
+        assert joins(tree.village, "2026-10-15") == [(1, "2026-09", "2026-09")]
+    finally:
+        store.close()
