@@ -76,12 +76,28 @@ class PostgresKeyStore:
         return None if row is None else bytes(row[0])
 
     def get_many(self, subjects: Iterable[str]) -> dict[str, bytes]:
-        with self._pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT subject, wrapped FROM ledger_keys WHERE subject = ANY(%s)",
+        # the subjects and the keys travel in binary (in text every array element is quoted
+        # and every key hex-encoded: a rebuild opening a million details asks for all of them)
+        with self._pool.connection() as conn, conn.cursor(binary=True) as cur:
+            rows = cur.execute(
+                "SELECT subject, wrapped FROM ledger_keys WHERE subject = ANY(%b::text[])",
                 (list(subjects),),
             ).fetchall()
         return {s: bytes(w) for s, w in rows}
+
+    def scan(self, limit: int) -> dict[str, bytes] | None:
+        """Every key at once, read in one pass (a rebuild opening every member's details:
+        asking for 20,000 at a time makes the server scan the whole table each time), or None
+        if there are more than about `limit`."""
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'ledger_keys'::regclass"
+                               ).fetchone()
+            if row is None or row[0] > limit:
+                return None
+            with conn.transaction(), conn.cursor("ledger_keys_scan", binary=True) as cur:
+                cur.itersize = 20_000
+                cur.execute("SELECT subject, wrapped FROM ledger_keys")
+                return {s: bytes(w) for s, w in cur}
 
     def put_many(self, items: dict[str, bytes]) -> set[str] | None:
         """One INSERT … SELECT FROM unnest(arrays) for the whole batch (not a statement per

@@ -20,6 +20,8 @@ from projections.member_directory import PERSONAL, personal_fields
 _fields = itemgetter(*PERSONAL[:-1])
 Opened = dict[str, tuple[Any, ...]]  # member id -> personal columns of its last token sent
 DONE = "done"
+#: read every key at once up to this many (about 200 MB in the helper at a million)
+SCAN_LIMIT = 20_000_000
 
 
 class Opener:
@@ -92,11 +94,20 @@ def _work(factory: Callable[[], Any], inq: Any, outq: Any) -> None:
     rt = factory()
     try:
         vault, identity = rt.vault, rt.identity
+        store = vault.keystore
+        scan = getattr(store, "scan", None)  # every key in one pass, where the store can
+        every: dict[str, bytes] | None = scan(SCAN_LIMIT) if scan is not None else None
         while True:
             pairs = inq.get()
             if pairs is None:
                 break
-            wrapped = vault.keystore.get_many([m for m, _ in pairs])
+            if every is None:
+                wrapped = store.get_many([m for m, _ in pairs])
+            else:  # a key made after the scan (for a later event) is asked for alone
+                wrapped = {m: every[m] for m, _ in pairs if m in every}
+                missing = [m for m, _ in pairs if m not in every]
+                if missing:
+                    wrapped.update(store.get_many(missing))
             outq.put({m: _fields(personal_fields(identity, t, d)) for (m, t), d in zip(
                 pairs, vault.open_with(pairs, wrapped), strict=True)})
         outq.put(DONE)
