@@ -67,13 +67,13 @@ def _details(d: PersonalDetails, today: date) -> PersonalDetails:
 
 def _situation(s: Situation) -> Situation:
     required_parties(s)
-    return replace(
-        s,
-        work_region=parse_region_code(s.work_region, field="situation.work_region")
-        if s.work_region else None,
-        residence_region=parse_region_code(s.residence_region, field="situation.residence_region")
-        if s.residence_region else None,
-    )
+    work = parse_region_code(s.work_region, field="situation.work_region") \
+        if s.work_region else None
+    home = parse_region_code(s.residence_region, field="situation.residence_region") \
+        if s.residence_region else None
+    if work == s.work_region and home == s.residence_region:
+        return s  # already in its parsed form (frozen: the same object may be shared)
+    return replace(s, work_region=work, residence_region=home)
 
 
 def _joined_aggregate(mid: UUID, existing: Any, fields: dict[str, Any],

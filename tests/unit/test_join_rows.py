@@ -179,3 +179,29 @@ def test_a_rejoin_that_reaches_the_snapshot_interval_is_snapshotted():
     led.save_join_rows(rows)
     snaps = list(led.snapshots.get(mid)) if led.snapshots else []
     assert [s.originator_version for s in snaps][-1:] == [50]
+
+
+def test_effective_dates_are_memoised_per_today_and_field_and_refusals_never():
+    from datetime import date
+
+    from domain.errors import ValidationError
+
+    today = [date(2026, 11, 28)]
+    led = Ledger({"PERSISTENCE_MODULE": "eventsourcing.popo"}, identity=Identity(b"s" * 32),
+                 vault=PersonalDataVault(b"m" * 32, InMemoryKeyStore()), today=lambda: today[0])
+    assert led.effective("2026-11-28") == date(2026, 11, 28)
+    today[0] = date(2026, 11, 27)  # the same text, a day later than the new today
+    with pytest.raises(ValidationError) as e:
+        led.effective("2026-11-28")
+    assert e.value.code == "date.future"
+    for _ in range(2):  # a refusal is given again, never remembered as a date
+        with pytest.raises(ValidationError) as e:
+            led.effective("2026-02-30", field="joined_on")
+        assert (e.value.code, e.value.field) == ("date.format", "joined_on")
+    with pytest.raises(ValidationError) as e:
+        led.effective("1949-09-30", field="a")
+    assert e.value.field == "a"
+    with pytest.raises(ValidationError) as e:  # the same text for another field names it
+        led.effective("1949-09-30", field="b")
+    assert e.value.field == "b"
+    assert led.effective(" 2026-01-05 ") == date(2026, 1, 5)
