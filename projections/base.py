@@ -90,6 +90,7 @@ class View(ABC):
     def drop(self, tx: Tx) -> None:
         for t in reversed(self.tables):
             tx.run(f"DROP TABLE IF EXISTS @{t}")
+        tx.db.forget_types()  # the next create may define other columns
         self.reset()
 
 
