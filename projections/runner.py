@@ -6,6 +6,7 @@ repeats nothing and skips nothing. Embedded mode runs it in a thread that can be
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -125,10 +126,10 @@ class Runner:
                 last = batch[-1].id
                 items = self._decode(batch)
                 stamp = items[-1].event.timestamp if items else None
-                for v in views:
-                    if pos[v.name] < last:
-                        pos[v.name] = self._apply(v, items, gt, last, stamp)
-                        self._publish(v.name, pos[v.name])
+                behind = [v for v in views if pos[v.name] < last]
+                for name, p in self._apply_all(behind, items, gt, last, stamp).items():
+                    pos[name] = p
+                    self._publish(name, p)
                 views = [v for v in views if pos[v.name] >= 0]  # a rebuild took one over
                 done += len(batch)
                 if not views:
@@ -140,6 +141,68 @@ class Runner:
                 if self.throttle:
                     time.sleep(self.throttle)
         return done
+
+    def _apply_all(self, views: list[View], items: list[Item], read_from: int, last: int,
+                   stamp: datetime | None) -> dict[str, int]:
+        """Applies the batch to every view in one transaction (one commit and one tracking
+        lock and update per batch, not per view) → each view's position after it.
+
+        The same outcome as a transaction per view in order (`_apply`), failures included: if
+        a view fails, the views before it are committed on their own, the ones after it are
+        not applied, and the error is raised."""
+        if len(views) < 2:
+            return {v.name: self._apply(v, items, read_from, last, stamp) for v in views}
+        out: dict[str, int] = {}
+        applied: list[View] = []
+        failing: View | None = None
+        try:
+            with self.db.tx() as tx:
+                cur = self._lock_all(tx, [v.name for v in views])
+                for v in views:
+                    c = out[v.name] = cur[v.name]
+                    if c < 0 or c >= last or c < read_from:
+                        continue  # another writer moved it, or a rebuild reset it: re-read
+                    if self._cached.get(v.name) != c:
+                        v.reset()
+                    failing = v
+                    v.apply(tx, [i for i in items if i.position > c])
+                    failing = None
+                    applied.append(v)
+                if applied:
+                    now, at = self.db.ts(datetime.now(UTC)), stamp and self.db.ts(stamp)
+                    tx.many("UPDATE @projection_tracking SET position=?,"
+                            " last_event_at=COALESCE(?, last_event_at), updated_at=?"
+                            " WHERE name=?", [(last, at, now, v.name) for v in applied])
+        except BaseException as e:
+            for v in views:
+                v.reset()
+                self._cached.pop(v.name, None)
+            if failing is not None and isinstance(e, Exception):
+                # as separate transactions would have left it: the views before the failing
+                # one committed (a second failure here is dropped: the first is the news)
+                with contextlib.suppress(Exception):
+                    for v in applied:
+                        self._publish(v.name, self._apply(v, items, read_from, last, stamp))
+            raise
+        for v in applied:
+            self._cached[v.name] = out[v.name] = last
+        return out
+
+    def _lock_all(self, tx: Tx, names: list[str]) -> dict[str, int]:
+        """The views' tracking positions, their rows locked in the views' order (the order
+        every writer of several tracking rows uses)."""
+        if self.db.dialect == "postgres":
+            rows = tx.all("SELECT name, position FROM @projection_tracking"
+                          " WHERE name = ANY(?::text[])"
+                          " ORDER BY array_position(?::text[], name) FOR UPDATE", (names, names))
+        else:
+            rows = tx.all_in("SELECT name, position FROM @projection_tracking WHERE name {in}",
+                             names)
+        found = {str(n): int(p) for n, p in rows}
+        for name in names:
+            if name not in found:
+                raise RuntimeError(f"projection {name} has no tracking row: run ensure_tables()")
+        return found
 
     def _apply(self, view: View, items: list[Item], read_from: int, last: int,
                stamp: datetime | None) -> int:
