@@ -120,7 +120,8 @@ class Tx:
         t = self.db.table(table)
         if self.db.dialect == "postgres":
             cols = list(zip(*rows, strict=True))
-            arrays = ", ".join(["%s::text[]"] * len(keys) + ["%s::bigint[]"])
+            # the arrays in binary: in text every element is quoted and regex-escaped
+            arrays = ", ".join(["%b::text[]"] * len(keys) + ["%b::bigint[]"])
             self.cur.execute(
                 f"INSERT INTO {t} AS c ({names}, n) SELECT * FROM unnest({arrays})"
                 f" ON CONFLICT ({names}) DO UPDATE SET n = c.n + excluded.n",
@@ -130,7 +131,7 @@ class Tx:
                 cols = list(zip(*gone, strict=True))
                 self.cur.execute(
                     f"DELETE FROM {t} WHERE n = 0 AND ({names}) IN (SELECT * FROM unnest("
-                    f"{', '.join(['%s::text[]'] * len(keys))}))", [list(c) for c in cols[:-1]])
+                    f"{', '.join(['%b::text[]'] * len(keys))}))", [list(c) for c in cols[:-1]])
             return
         marks = ", ".join("?" * (len(keys) + 1))
         self.cur.executemany(f"INSERT INTO {t} AS c ({names}, n) VALUES ({marks}) ON CONFLICT"
