@@ -152,6 +152,7 @@ class MembershipFlows(SubtreeCounterView):
     def create(self, tx: Tx) -> None:
         for stmt in DDL:
             tx.run(stmt)
+        tx.counter_table("membership_flows")
 
     def _stored(self, tx: Tx, code: str) -> Iterable[Row]:
         if self.local is not None:  # only this partition's counters move with it here
