@@ -58,6 +58,9 @@ class View(ABC):
     #: the tables' meaning: a view whose version differs from the one its tracking row records
     #: is dropped and projected again from position 0 (Runner.ensure_tables)
     version: ClassVar[int] = 1
+    #: applied on a second connection, beside the other views, when a batch is big enough
+    #: (Runner._apply_batch): the heaviest views, so that the two halves take about as long
+    side: ClassVar[bool] = False
 
     def __init__(self, db: Db) -> None:
         self.db = db

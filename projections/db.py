@@ -190,6 +190,7 @@ class Db:
         self._lock = threading.RLock()
         self._sql: dict[str, str] = {}
         self._types: dict[str, dict[str, str]] = {}  # table → column → type (binary COPY)
+        self._sibling: Db | None = None
         sqlite3.register_adapter(date, date.isoformat)  # same text as the default; explicit
 
     def column_types(self, tx: Tx, table: str) -> dict[str, str]:
@@ -241,7 +242,16 @@ class Db:
                 self._conn = c
         return self._conn
 
+    def sibling(self) -> Db:
+        """A second writer connection to the same store (closed with this one)."""
+        with self._lock:
+            if self._sibling is None:
+                self._sibling = Db(self.target, self.ns)
+            return self._sibling
+
     def close(self) -> None:
+        if self._sibling is not None:
+            self._sibling.close()
         with self._lock:
             if self._conn is not None:
                 with contextlib.suppress(Exception):  # a dead connection may fail to close

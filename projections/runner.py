@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,8 @@ from projections.db import Db, Tx
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (position reached, max position)
+#: the fewest events for which a batch is split over two connections (`_apply_batch`)
+PARALLEL_MIN = 100
 TRACKING_DDL = """CREATE TABLE IF NOT EXISTS @projection_tracking (
     name TEXT PRIMARY KEY, position BIGINT NOT NULL, last_event_at TIMESTAMPTZ,
     updated_at TIMESTAMPTZ, view_version INTEGER NOT NULL DEFAULT 1)"""
@@ -53,6 +56,7 @@ class Runner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._decoder: Decoder | None = None
+        self._side: ThreadPoolExecutor | None = None  # applies the `View.side` views
         self.errors = 0
         self.reconnects = 0
         self.last_error: str | None = None
@@ -127,7 +131,7 @@ class Runner:
                 items = self._decode(batch)
                 stamp = items[-1].event.timestamp if items else None
                 behind = [v for v in views if pos[v.name] < last]
-                for name, p in self._apply_all(behind, items, gt, last, stamp).items():
+                for name, p in self._apply_batch(behind, items, gt, last, stamp).items():
                     pos[name] = p
                     self._publish(name, p)
                 views = [v for v in views if pos[v.name] >= 0]  # a rebuild took one over
@@ -142,21 +146,45 @@ class Runner:
                     time.sleep(self.throttle)
         return done
 
-    def _apply_all(self, views: list[View], items: list[Item], read_from: int, last: int,
-                   stamp: datetime | None) -> dict[str, int]:
-        """Applies the batch to every view in one transaction (one commit and one tracking
-        lock and update per batch, not per view) → each view's position after it.
+    def _apply_batch(self, views: list[View], items: list[Item], read_from: int, last: int,
+                     stamp: datetime | None) -> dict[str, int]:
+        """Applies a batch to the views → each view's position after it. On PostgreSQL a big
+        enough batch is applied by two transactions at once, on two connections: the views of
+        `View.side` on a helper thread, the others here (views share no tables; each group
+        locks only its own tracking rows). One waits on the database while the other folds."""
+        side = [v for v in views if v.side]
+        if (self.db.dialect != "postgres" or len(items) < PARALLEL_MIN or not side
+                or len(side) == len(views)):
+            return self._apply_all(self.db, views, items, read_from, last, stamp)
+        main = [v for v in views if not v.side]
+        if self._side is None:
+            self._side = ThreadPoolExecutor(1, thread_name_prefix="projections-side")
+        helper = self._side.submit(self._apply_all, self.db.sibling(), side, items, read_from,
+                                   last, stamp)
+        try:
+            out = self._apply_all(self.db, main, items, read_from, last, stamp)
+        except BaseException:
+            with contextlib.suppress(BaseException):
+                for name, p in helper.result().items():
+                    self._publish(name, p)
+            raise
+        out.update(helper.result())
+        return out
 
-        The same outcome as a transaction per view in order (`_apply`), failures included: if
-        a view fails, the views before it are committed on their own, the ones after it are
-        not applied, and the error is raised."""
+    def _apply_all(self, db: Db, views: list[View], items: list[Item], read_from: int,
+                   last: int, stamp: datetime | None) -> dict[str, int]:
+        """Applies the batch to the views in one transaction on `db` (one commit and one
+        tracking lock and update per batch, not per view) → each view's position after it.
+
+        If a view fails, the error is raised after every other view has had the batch, each
+        in its own transaction (`_apply`): only the failing view stays behind."""
         if len(views) < 2:
-            return {v.name: self._apply(v, items, read_from, last, stamp) for v in views}
+            return {v.name: self._apply(v, items, read_from, last, stamp, db) for v in views}
         out: dict[str, int] = {}
         applied: list[View] = []
         failing: View | None = None
         try:
-            with self.db.tx() as tx:
+            with db.tx() as tx:
                 cur = self._lock_all(tx, [v.name for v in views])
                 for v in views:
                     c = out[v.name] = cur[v.name]
@@ -169,7 +197,7 @@ class Runner:
                     failing = None
                     applied.append(v)
                 if applied:
-                    now, at = self.db.ts(datetime.now(UTC)), stamp and self.db.ts(stamp)
+                    now, at = db.ts(datetime.now(UTC)), stamp and db.ts(stamp)
                     tx.many("UPDATE @projection_tracking SET position=?,"
                             " last_event_at=COALESCE(?, last_event_at), updated_at=?"
                             " WHERE name=?", [(last, at, now, v.name) for v in applied])
@@ -178,11 +206,13 @@ class Runner:
                 v.reset()
                 self._cached.pop(v.name, None)
             if failing is not None and isinstance(e, Exception):
-                # as separate transactions would have left it: the views before the failing
-                # one committed (a second failure here is dropped: the first is the news)
-                with contextlib.suppress(Exception):
-                    for v in applied:
-                        self._publish(v.name, self._apply(v, items, read_from, last, stamp))
+                # the failing view's error is the news: the others still take the batch,
+                # each on its own (a second failure among them is left for the next batch)
+                for v in views:
+                    if v is not failing:
+                        with contextlib.suppress(Exception):
+                            self._publish(v.name, self._apply(v, items, read_from, last,
+                                                              stamp, db))
             raise
         for v in applied:
             self._cached[v.name] = out[v.name] = last
@@ -205,9 +235,10 @@ class Runner:
         return found
 
     def _apply(self, view: View, items: list[Item], read_from: int, last: int,
-               stamp: datetime | None) -> int:
+               stamp: datetime | None, db: Db | None = None) -> int:
+        db = db or self.db
         try:
-            with self.db.tx() as tx:
+            with db.tx() as tx:
                 cur = self._lock_tracking(tx, view.name)
                 if cur < 0 or cur >= last or cur < read_from:
                     return cur  # another writer moved it, or a rebuild reset it: re-read

@@ -1,6 +1,6 @@
-"""The runner applies a batch to every view in one transaction, and a failure leaves the views
-where a transaction per view (in order) would have: those before the failing view committed,
-the failing one and those after it not."""
+"""The runner applies a batch to every view in one transaction (on PostgreSQL a big batch in
+two, on two connections at once), and a failing view stays behind alone: every other view
+still takes the batch, and the error is raised."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pytest
 
 from api.wiring import Runtime
 from projections import ReadStore, Runner
-from projections.membership_periods import MembershipPeriods
 from tests.builders import build_tree, join_request, person
 from tests.integration.projections_support import (  # noqa: F401 - fixture
     assert_views_match_aggregates,
@@ -24,8 +23,12 @@ Side = tuple[ReadStore, Runner]
 
 
 def _count_transactions(runner: Runner, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    return _count_transactions_on(runner.db, monkeypatch)
+
+
+def _count_transactions_on(db: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     opened = [0]
-    real_tx = runner.db.tx
+    real_tx = db.tx
 
     @contextlib.contextmanager
     def counting() -> Iterator[Any]:
@@ -33,7 +36,7 @@ def _count_transactions(runner: Runner, monkeypatch: pytest.MonkeyPatch) -> list
         with real_tx() as tx:
             yield tx
 
-    monkeypatch.setattr(runner.db, "tx", counting)
+    monkeypatch.setattr(db, "tx", counting)
     return opened
 
 
@@ -54,35 +57,64 @@ def test_one_batch_is_one_transaction_for_all_views(
     assert_views_match_aggregates(runtime, store)
 
 
-def test_a_failing_view_leaves_the_views_before_it_committed_and_those_after_it_not(
+def test_a_big_batch_on_postgresql_is_two_transactions_on_two_connections(
     runtime: Runtime, read_side: Side, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ) -> None:
+    from projections.runner import PARALLEL_MIN
+
+    store, runner = read_side
+    tree = build_tree(runtime.ledger)
+    runner.catch_up()
+    rng = random.Random(8)
+    n = PARALLEL_MIN + 20
+    runtime.ledger.join_many([join_request(person(rng), tree.township) for _ in range(n)])
+    opened = _count_transactions(runner, monkeypatch)
+    side = runner.db.sibling()
+    opened_side = _count_transactions_on(side, monkeypatch)
+    assert runner.catch_up() == n
+    postgres = runner.db.dialect == "postgres"
+    assert (opened[0], opened_side[0]) == ((1, 1) if postgres else (1, 0))
+    top = runtime.ledger.recorder.max_notification_id()
+    assert set(store.positions().values()) == {top}
+    assert store.counts(tree.township)["self"]["total"] == n
+    assert_views_match_aggregates(runtime, store)
+    assert runner.check() == []
+
+
+@pytest.mark.parametrize("failing_view", ["membership_periods", "membership_counts"])
+@pytest.mark.parametrize("n", [20, 120])  # one transaction; on PostgreSQL two connections
+def test_a_failing_view_stays_behind_alone_and_its_error_is_raised(
+    runtime: Runtime, read_side: Side, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    failing_view: str, n: int,
+) -> None:
+    from projections.runner import PARALLEL_MIN
+
+    assert 20 < PARALLEL_MIN <= 120
     store, runner = read_side
     tree = build_tree(runtime.ledger)
     runner.catch_up()
     before = store.positions()
     rng = random.Random(6)
-    runtime.ledger.join_many([join_request(person(rng), tree.township) for _ in range(20)])
+    runtime.ledger.join_many([join_request(person(rng), tree.township) for _ in range(n)])
     top = runtime.ledger.recorder.max_notification_id()
+    cls = type(next(v for v in runner.views if v.name == failing_view))
 
-    def failing(self: MembershipPeriods, tx: Any, items: Any) -> None:
+    def failing(self: Any, tx: Any, items: Any) -> None:
         raise RuntimeError("injected fault")
 
-    real_apply = MembershipPeriods.apply
-    monkeypatch.setattr(MembershipPeriods, "apply", failing)
+    real_apply = cls.apply
+    monkeypatch.setattr(cls, "apply", failing)
     with pytest.raises(RuntimeError, match="injected fault"):
         runner.catch_up()
-    names = [v.name for v in runner.views]
-    at = names.index("membership_periods")
     after = store.positions()
-    assert all(after[n] == top for n in names[:at])  # committed on their own
-    assert all(after[n] == before[n] for n in names[at:])  # the failing one and the rest not
+    assert after.pop(failing_view) == before[failing_view]
+    assert set(after.values()) == {top}  # every other view took the batch
 
-    monkeypatch.setattr(MembershipPeriods, "apply", real_apply)
+    monkeypatch.setattr(cls, "apply", real_apply)
     runner.reconnect()
     runner.catch_up()
     assert set(store.positions().values()) == {top}
-    assert store.counts(tree.township)["self"]["total"] == 20
+    assert store.counts(tree.township)["self"]["total"] == n
     assert_views_match_aggregates(runtime, store)
     assert runner.check() == []
 
