@@ -168,7 +168,12 @@ class Runner:
                 for name, p in helper.result().items():
                     self._publish(name, p)
             raise
-        out.update(helper.result())
+        try:
+            out.update(helper.result())
+        except BaseException:
+            for name, p in out.items():  # this half committed
+                self._publish(name, p)
+            raise
         return out
 
     def _apply_all(self, db: Db, views: list[View], items: list[Item], read_from: int,
