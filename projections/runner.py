@@ -1,7 +1,9 @@
 """The projection runner: polls the ledger's notification log in batches and applies each view.
 
 Each view commits its rows and its tracking position in one transaction, so a crash anywhere
-repeats nothing and skips nothing. Embedded mode runs it in a thread that can be poked.
+repeats nothing and skips nothing. A batch's views share that transaction (on PostgreSQL a big
+batch is split over two, on two connections at once: `_apply_batch`); a view that fails stays
+behind alone. Embedded mode runs it in a thread that can be poked.
 """
 
 from __future__ import annotations
