@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +59,7 @@ class Runner:
         self._thread: threading.Thread | None = None
         self._decoder: Decoder | None = None
         self._side: ThreadPoolExecutor | None = None  # applies the `View.side` views
+        self._reader: ThreadPoolExecutor | None = None  # reads the next full batch ahead
         self.errors = 0
         self.reconnects = 0
         self.last_error: str | None = None
@@ -121,32 +122,62 @@ class Runner:
             if not views:
                 return 0
             top = (stop or self.ledger.recorder.max_notification_id() or 0) if progress else 0
-            while True:
-                gt = min(pos[v.name] for v in views)
-                if stop is not None and gt >= stop:
-                    break
-                batch = self.ledger.recorder.select_notifications(
-                    start=gt + 1, limit=self.batch_size, stop=stop)
-                if not batch:
-                    break
-                last = batch[-1].id
-                items = self._decode(batch)
-                stamp = items[-1].event.timestamp if items else None
-                behind = [v for v in views if pos[v.name] < last]
-                for name, p in self._apply_batch(behind, items, gt, last, stamp).items():
-                    pos[name] = p
-                    self._publish(name, p)
-                views = [v for v in views if pos[v.name] >= 0]  # a rebuild took one over
-                done += len(batch)
-                if not views:
-                    break
-                if progress:
-                    progress(last, max(top, last))
-                if len(batch) < self.batch_size:
-                    break
-                if self.throttle:
-                    time.sleep(self.throttle)
+            ahead: tuple[int, Future[tuple[Sequence[Any], list[Item]]]] | None = None
+            try:
+                while True:
+                    gt = min(pos[v.name] for v in views)
+                    if stop is not None and gt >= stop:
+                        break
+                    if ahead is not None and ahead[0] == gt + 1:
+                        batch, items = ahead[1].result()
+                    else:
+                        self._settle(ahead)  # read from where a view now is instead
+                        batch, items = self._read(gt + 1, stop)
+                    ahead = None
+                    if not batch:
+                        break
+                    last = batch[-1].id
+                    if len(batch) == self.batch_size and (stop is None or last < stop):
+                        # a full batch: more is waiting; read and decode it meanwhile
+                        if self._reader is None:
+                            self._reader = ThreadPoolExecutor(
+                                1, thread_name_prefix="projections-read")
+                        ahead = (last + 1, self._reader.submit(self._read, last + 1, stop))
+                    done += self._catch_up_batch(views, pos, batch, items, gt, last)
+                    views = [v for v in views if pos[v.name] >= 0]  # a rebuild took one over
+                    if not views:
+                        break
+                    if progress:
+                        progress(last, max(top, last))
+                    if len(batch) < self.batch_size:
+                        break
+                    if self.throttle:
+                        time.sleep(self.throttle)
+            finally:
+                self._settle(ahead)
         return done
+
+    def _read(self, start: int, stop: int | None) -> tuple[Sequence[Any], list[Item]]:
+        batch = self.ledger.recorder.select_notifications(start=start, limit=self.batch_size,
+                                                          stop=stop)
+        return batch, self._decode(batch)
+
+    @staticmethod
+    def _settle(ahead: tuple[int, Future[Any]] | None) -> None:
+        """Waits for a read ahead that will not be used (never two decodes at once)."""
+        if ahead is not None:
+            with contextlib.suppress(Exception):
+                ahead[1].result()
+
+    def _catch_up_batch(self, views: list[View], pos: dict[str, int], batch: Sequence[Any],
+                        items: list[Item], gt: int, last: int) -> int:
+        """Applies one batch read from position gt + 1 to the views behind its end."""
+        stamp = items[-1].event.timestamp if items else None
+        behind = [v for v in views if pos[v.name] < last]
+        for name, p in self._apply_batch(behind, items, gt, last, stamp).items():
+            pos[name] = p
+            self._publish(name, p)
+        return len(batch)
 
     def _apply_batch(self, views: list[View], items: list[Item], read_from: int, last: int,
                      stamp: datetime | None) -> dict[str, int]:

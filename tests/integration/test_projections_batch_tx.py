@@ -154,3 +154,38 @@ def test_a_view_another_writer_moved_or_took_over_meanwhile_is_left_alone(
     monkeypatch.setattr(runner, "_decode", real_decode)
     runner.rebuild(names=["membership_periods"], bulk=False)  # (the rebuild, done)
     assert_views_match_aggregates(runtime, store)
+
+
+def test_full_batches_are_read_ahead_and_a_view_reset_meanwhile_is_read_again(
+    runtime: Runtime, read_side: Side, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    import threading
+
+    store, runner = read_side
+    tree = build_tree(runtime.ledger)
+    runner.catch_up()
+    rng = random.Random(9)
+    runtime.ledger.join_many([join_request(person(rng), tree.township) for _ in range(60)])
+    runner.batch_size = 7
+    real_decode = runner._decode
+    threads: set[str] = set()
+    calls = [0]
+
+    def decode(batch: Any) -> Any:
+        threads.add(threading.current_thread().name.split("_")[0])
+        calls[0] += 1
+        if calls[0] == 3:  # a rebuild starts the periods over, from nothing
+            with runner.db.sibling().tx() as tx:
+                tx.run("DELETE FROM @membership_periods")
+                tx.run("UPDATE @projection_tracking SET position=0 WHERE name=?",
+                       ("membership_periods",))
+        return real_decode(batch)
+
+    monkeypatch.setattr(runner, "_decode", decode)
+    assert runner.catch_up() > 60
+    assert any(t.startswith("projections-read") for t in threads)  # read ahead, on a thread
+    top = runtime.ledger.recorder.max_notification_id()
+    assert set(store.positions().values()) == {top}
+    assert store.counts(tree.township)["self"]["total"] == 60
+    assert_views_match_aggregates(runtime, store)
+    assert runner.check() == []
