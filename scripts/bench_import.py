@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python scripts/bench_import.py [--rows N] [--database postgres|sqlite]
 Generates an N-row CSV (platform workers in the township), imports it with run_import (parse,
-validate every row with the ledger's rules, seal personal data, batches of 500), then times
+validate every row with the ledger's rules, seal personal data, batches of 2,000), then times
 the projections catching up; the baseline inserts equivalent rows into a plain table.
 
 Two "with projections caught up" figures, each on its own fresh database:

@@ -1,4 +1,4 @@
-"""Collective registration import (art. 7): dry run or real run, in atomic batches of 500.
+"""Collective registration import (art. 7): dry run or real run, in atomic batches of 2,000.
 
 A batch is one save: never half-applied. A conflicting batch is re-validated and retried once.
 Saving batch k overlaps checking batch k+1 and reading batch k+2 (database waits against CPU).
@@ -22,7 +22,7 @@ from domain.errors import AlreadyMemberError, ConflictError, LedgerError
 from domain.joins import JoinLookups, JoinRows
 from domain.membership import Membership
 
-BATCH = 500
+BATCH = 2000  # 500 → 2,000: ~15 % more members/s with a follower (BENCHMARKS.md)
 Progress = Callable[[ImportReport, int], None]  # (report so far, rows done)
 
 
