@@ -193,6 +193,12 @@ def parse_enum(enum: type[E], value: str, field: str) -> E:
     """Turn user input into an enum member or raise a ValidationError naming the field."""
     from domain.errors import ValidationError
 
+    try:  # what enum(value) looks up first (a bulk import parses two enums per row)
+        member = enum._value2member_map_.get(value)
+    except TypeError:  # unhashable: let the enum say so
+        member = None
+    if member is not None:
+        return member  # type: ignore[return-value]
     try:
         return enum(value)
     except ValueError:

@@ -68,6 +68,7 @@ class LedgerBase(Application[UUID]):
         self.vault = vault
         self.today = today
         self.member_index: MemberIndex = member_index or ReplayMemberIndex(self)
+        self._dates: dict[tuple[str, date, str], date] = {}  # see `effective`
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -159,7 +160,19 @@ class LedgerBase(Application[UUID]):
         """The business date of a command (today by default). `not_before` is the date of the
         membership's last status change: a history dated out of order breaks as-of rosters."""
         today = self.today()
-        eff = today if value is None else parse_effective_date(value, today=today, field=field)
+        if value is None:
+            eff = today
+        elif type(value) is str:
+            # memoised per (text, today, field): a bulk import repeats a few hundred dates
+            key = (value, today, field)
+            eff = self._dates.get(key)  # type: ignore[assignment]
+            if eff is None:
+                eff = parse_effective_date(value, today=today, field=field)
+                if len(self._dates) >= 4096:
+                    self._dates.clear()
+                self._dates[key] = eff
+        else:
+            eff = parse_effective_date(value, today=today, field=field)
         if not_before is not None and eff < not_before:
             raise ValidationError(
                 f"{field}：日期不能早于会籍上一次变动的日期（{not_before.isoformat()}）",

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ERASED = "（已删除）"
 _JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_quote = json.encoder.encode_basestring  # the C string encoder json uses when not ensure_ascii
 
 
 class _Nonces:
@@ -64,11 +65,19 @@ class PersonalDetails:
     address: str | None = None
 
     def to_json(self) -> bytes:
-        # the fields by hand (dataclasses.asdict deep-copies: slow per imported row), one
-        # encoder made once; the same bytes as json.dumps(asdict(self), ensure_ascii=False,
-        # sort_keys=True)
-        return _JSON.encode({"name": self.name, "resident_id": self.resident_id,
-                             "phone": self.phone, "address": self.address}).encode()
+        # the same bytes as json.dumps(asdict(self), ensure_ascii=False, sort_keys=True),
+        # written by hand with the json module's own string encoder (dataclasses.asdict
+        # deep-copies, and the encoder's dict walk is slow per imported row)
+        if not all(type(v) is str or v is None
+                   for v in (self.name, self.resident_id, self.phone, self.address)):
+            return _JSON.encode({"name": self.name, "resident_id": self.resident_id,
+                                 "phone": self.phone, "address": self.address}).encode()
+        q = _quote
+        return (f'{{"address": {"null" if self.address is None else q(self.address)}, '
+                f'"name": {"null" if self.name is None else q(self.name)}, '
+                f'"phone": {"null" if self.phone is None else q(self.phone)}, '
+                f'"resident_id": {"null" if self.resident_id is None else q(self.resident_id)}}}'
+                ).encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> PersonalDetails:

@@ -59,6 +59,9 @@ class View(ABC):
     #: is dropped and projected again from position 0 (Runner.ensure_tables). 2: identifier
     #: columns in the "C" collation (projections.db), so every view's tables join alike
     version: ClassVar[int] = 2
+    #: applied on a second connection, beside the other views, when a batch is big enough
+    #: (Runner._apply_batch): the heaviest views, so that the two halves take about as long
+    side: ClassVar[bool] = False
 
     def __init__(self, db: Db) -> None:
         self.db = db
@@ -91,6 +94,7 @@ class View(ABC):
     def drop(self, tx: Tx) -> None:
         for t in reversed(self.tables):
             tx.run(f"DROP TABLE IF EXISTS @{t}")
+        tx.db.forget_types()  # the next create may define other columns
         self.reset()
 
 

@@ -29,6 +29,7 @@ class CampaignProgress(View):
 
     def create(self, tx: Tx) -> None:
         tx.run(DDL)
+        tx.counter_table("campaign_progress")
 
     def apply(self, tx: Tx, items: list[Item]) -> None:
         delta: Delta = defaultdict(int)

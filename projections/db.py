@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 
 APP_NAME = "union-ledger-projections"
+COUNTER_FILLFACTOR = 50  # see Tx.counter_table
 _TABLE = re.compile(r"@([a-z_]+)")
 #: the views' identifier columns (member ids, union and region codes, statuses, periods) are
 #: declared CODE: on PostgreSQL text in the "C" collation, compared byte by byte (the order of
@@ -101,7 +102,12 @@ class Tx:
             return
         names = ", ".join(cols)
         if self.db.dialect == "postgres":
-            with self.cur.copy(f"COPY {self.db.table(table)} ({names}) FROM STDIN") as cp:
+            # binary, the columns' types from the catalog (read once per table): ~4x less
+            # client CPU per row than text COPY, which escapes every field with a regex
+            types = self.db.column_types(self, table)
+            with self.cur.copy(f"COPY {self.db.table(table)} ({names}) FROM STDIN"
+                               " (FORMAT BINARY)") as cp:
+                cp.set_types([types[c] for c in cols])
                 for r in rows:
                     cp.write_row(r)
         else:
@@ -121,7 +127,8 @@ class Tx:
         t = self.db.table(table)
         if self.db.dialect == "postgres":
             cols = list(zip(*rows, strict=True))
-            arrays = ", ".join(["%s::text[]"] * len(keys) + ["%s::bigint[]"])
+            # the arrays in binary: in text every element is quoted and regex-escaped
+            arrays = ", ".join(["%b::text[]"] * len(keys) + ["%b::bigint[]"])
             self.cur.execute(
                 f"INSERT INTO {t} AS c ({names}, n) SELECT * FROM unnest({arrays})"
                 f" ON CONFLICT ({names}) DO UPDATE SET n = c.n + excluded.n",
@@ -131,7 +138,7 @@ class Tx:
                 cols = list(zip(*gone, strict=True))
                 self.cur.execute(
                     f"DELETE FROM {t} WHERE n = 0 AND ({names}) IN (SELECT * FROM unnest("
-                    f"{', '.join(['%s::text[]'] * len(keys))}))", [list(c) for c in cols[:-1]])
+                    f"{', '.join(['%b::text[]'] * len(keys))}))", [list(c) for c in cols[:-1]])
             return
         marks = ", ".join("?" * (len(keys) + 1))
         self.cur.executemany(f"INSERT INTO {t} AS c ({names}, n) VALUES ({marks}) ON CONFLICT"
@@ -152,6 +159,17 @@ class Tx:
             chunk = keys[i : i + 900]
             out += self.all(sql.replace("{in}", f"IN ({','.join('?' * len(chunk))})"), chunk)
         return out
+
+    def counter_table(self, table: str) -> None:
+        """Marks a table of counters updated in place (every batch adds to the same rows) for
+        HOT updates on PostgreSQL: half of each page left free, so a new row version stays
+        on its page and the primary key gets no new entry (~20 % less per batch upsert)."""
+        if self.db.dialect != "postgres":
+            return
+        opts = self.one("SELECT reloptions FROM pg_class WHERE oid = ?::regclass",
+                        (self.db.table(table),))
+        if not opts or f"fillfactor={COUNTER_FILLFACTOR}" not in (opts[0] or []):
+            self.run(f"ALTER TABLE @{table} SET (fillfactor = {COUNTER_FILLFACTOR})")
 
     def create_index(self, name: str, table: str, cols: str, unique: bool = False,
                      where: str = "") -> None:
@@ -177,7 +195,23 @@ class Db:
         self._conn: Any = None
         self._lock = threading.RLock()
         self._sql: dict[str, str] = {}
+        self._types: dict[str, dict[str, str]] = {}  # table → column → type (binary COPY)
+        self._sibling: Db | None = None
         sqlite3.register_adapter(date, date.isoformat)  # same text as the default; explicit
+
+    def column_types(self, tx: Tx, table: str) -> dict[str, str]:
+        """The table's column types as PostgreSQL names them (for binary COPY), cached until
+        a view drops its tables (`forget_types`)."""
+        name = self.table(table)
+        types = self._types.get(name)
+        if types is None:
+            types = self._types[name] = dict(tx.all(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+                " WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped", (name,)))
+        return types
+
+    def forget_types(self) -> None:
+        self._types.clear()
 
     def table(self, name: str) -> str:
         if not self.ns:
@@ -218,7 +252,16 @@ class Db:
                 self._conn = c
         return self._conn
 
+    def sibling(self) -> Db:
+        """A second writer connection to the same store (closed with this one)."""
+        with self._lock:
+            if self._sibling is None:
+                self._sibling = Db(self.target, self.ns)
+            return self._sibling
+
     def close(self) -> None:
+        if self._sibling is not None:
+            self._sibling.close()
         with self._lock:
             if self._conn is not None:
                 with contextlib.suppress(Exception):  # a dead connection may fail to close

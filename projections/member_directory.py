@@ -96,6 +96,7 @@ _DECRYPTS = frozenset({"Membership.Joined", "Membership.DetailsCorrected"})
 
 class MemberDirectory(View):
     name = "member_directory"
+    side = True  # see View.side
     kinds = frozenset({
         "Membership.Joined", "Membership.TransferredOut", "Membership.TransferredIn",
         "Membership.TransferCancelled", "Membership.EmploymentChanged",

@@ -45,6 +45,7 @@ class MembershipCounts(SubtreeCounterView):
     def create(self, tx: Tx) -> None:
         for stmt in DDL:
             tx.run(stmt)
+        tx.counter_table("membership_counts")
         tx.create_index("mc_unions_agg_idx", "mc_unions", "agg_id", unique=True)
 
     def apply(self, tx: Tx, items: list[Item]) -> None:

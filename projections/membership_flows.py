@@ -159,6 +159,7 @@ class MembershipFlows(SubtreeCounterView):
     def create(self, tx: Tx) -> None:
         for stmt in DDL:
             tx.run(stmt)
+        tx.counter_table("membership_flows")
 
     def create_indexes(self, tx: Tx) -> None:
         # the days of a month after a date, over a subtree (projections.reports): read from

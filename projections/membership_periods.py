@@ -29,6 +29,7 @@ def _date(v: Any) -> date:
 
 class MembershipPeriods(View):
     name = "membership_periods"
+    side = True  # see View.side
     kinds = frozenset({
         "Membership.Joined", "Membership.TransferredOut", "Membership.TransferredIn",
         "Membership.TransferCancelled", "Membership.DetailsCorrected", "Membership.Retained",

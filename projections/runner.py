@@ -1,15 +1,19 @@
 """The projection runner: polls the ledger's notification log in batches and applies each view.
 
 Each view commits its rows and its tracking position in one transaction, so a crash anywhere
-repeats nothing and skips nothing. Embedded mode runs it in a thread that can be poked.
+repeats nothing and skips nothing. A batch's views share that transaction (on PostgreSQL a big
+batch is split over two, on two connections at once: `_apply_batch`); a view that fails stays
+behind alone. Embedded mode runs it in a thread that can be poked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +23,8 @@ from projections.db import Db, Tx
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (position reached, max position)
+#: the fewest events for which a batch is split over two connections (`_apply_batch`)
+PARALLEL_MIN = 100
 TRACKING_DDL = """CREATE TABLE IF NOT EXISTS @projection_tracking (
     name TEXT PRIMARY KEY, position BIGINT NOT NULL, last_event_at TIMESTAMPTZ,
     updated_at TIMESTAMPTZ, view_version INTEGER NOT NULL DEFAULT 1)"""
@@ -52,6 +58,8 @@ class Runner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._decoder: Decoder | None = None
+        self._side: ThreadPoolExecutor | None = None  # applies the `View.side` views
+        self._reader: ThreadPoolExecutor | None = None  # reads the next full batch ahead
         self.errors = 0
         self.reconnects = 0
         self.last_error: str | None = None
@@ -114,37 +122,161 @@ class Runner:
             if not views:
                 return 0
             top = (stop or self.ledger.recorder.max_notification_id() or 0) if progress else 0
-            while True:
-                gt = min(pos[v.name] for v in views)
-                if stop is not None and gt >= stop:
-                    break
-                batch = self.ledger.recorder.select_notifications(
-                    start=gt + 1, limit=self.batch_size, stop=stop)
-                if not batch:
-                    break
-                last = batch[-1].id
-                items = self._decode(batch)
-                stamp = items[-1].event.timestamp if items else None
-                for v in views:
-                    if pos[v.name] < last:
-                        pos[v.name] = self._apply(v, items, gt, last, stamp)
-                        self._publish(v.name, pos[v.name])
-                views = [v for v in views if pos[v.name] >= 0]  # a rebuild took one over
-                done += len(batch)
-                if not views:
-                    break
-                if progress:
-                    progress(last, max(top, last))
-                if len(batch) < self.batch_size:
-                    break
-                if self.throttle:
-                    time.sleep(self.throttle)
+            ahead: tuple[int, Future[tuple[Sequence[Any], list[Item]]]] | None = None
+            try:
+                while True:
+                    gt = min(pos[v.name] for v in views)
+                    if stop is not None and gt >= stop:
+                        break
+                    if ahead is not None and ahead[0] == gt + 1:
+                        batch, items = ahead[1].result()
+                    else:
+                        self._settle(ahead)  # read from where a view now is instead
+                        batch, items = self._read(gt + 1, stop)
+                    ahead = None
+                    if not batch:
+                        break
+                    last = batch[-1].id
+                    if len(batch) == self.batch_size and (stop is None or last < stop):
+                        # a full batch: more is waiting; read and decode it meanwhile
+                        if self._reader is None:
+                            self._reader = ThreadPoolExecutor(
+                                1, thread_name_prefix="projections-read")
+                        ahead = (last + 1, self._reader.submit(self._read, last + 1, stop))
+                    done += self._catch_up_batch(views, pos, batch, items, gt, last)
+                    views = [v for v in views if pos[v.name] >= 0]  # a rebuild took one over
+                    if not views:
+                        break
+                    if progress:
+                        progress(last, max(top, last))
+                    if len(batch) < self.batch_size:
+                        break
+                    if self.throttle:
+                        time.sleep(self.throttle)
+            finally:
+                self._settle(ahead)
         return done
 
-    def _apply(self, view: View, items: list[Item], read_from: int, last: int,
-               stamp: datetime | None) -> int:
+    def _read(self, start: int, stop: int | None) -> tuple[Sequence[Any], list[Item]]:
+        batch = self.ledger.recorder.select_notifications(start=start, limit=self.batch_size,
+                                                          stop=stop)
+        return batch, self._decode(batch)
+
+    @staticmethod
+    def _settle(ahead: tuple[int, Future[Any]] | None) -> None:
+        """Waits for a read ahead that will not be used (never two decodes at once)."""
+        if ahead is not None:
+            with contextlib.suppress(Exception):
+                ahead[1].result()
+
+    def _catch_up_batch(self, views: list[View], pos: dict[str, int], batch: Sequence[Any],
+                        items: list[Item], gt: int, last: int) -> int:
+        """Applies one batch read from position gt + 1 to the views behind its end."""
+        stamp = items[-1].event.timestamp if items else None
+        behind = [v for v in views if pos[v.name] < last]
+        for name, p in self._apply_batch(behind, items, gt, last, stamp).items():
+            pos[name] = p
+            self._publish(name, p)
+        return len(batch)
+
+    def _apply_batch(self, views: list[View], items: list[Item], read_from: int, last: int,
+                     stamp: datetime | None) -> dict[str, int]:
+        """Applies a batch to the views → each view's position after it. On PostgreSQL a big
+        enough batch is applied by two transactions at once, on two connections: the views of
+        `View.side` on a helper thread, the others here (views share no tables; each group
+        locks only its own tracking rows). One waits on the database while the other folds."""
+        side = [v for v in views if v.side]
+        if (self.db.dialect != "postgres" or len(items) < PARALLEL_MIN or not side
+                or len(side) == len(views)):
+            return self._apply_all(self.db, views, items, read_from, last, stamp)
+        main = [v for v in views if not v.side]
+        if self._side is None:
+            self._side = ThreadPoolExecutor(1, thread_name_prefix="projections-side")
+        helper = self._side.submit(self._apply_all, self.db.sibling(), side, items, read_from,
+                                   last, stamp)
         try:
-            with self.db.tx() as tx:
+            out = self._apply_all(self.db, main, items, read_from, last, stamp)
+        except BaseException:
+            with contextlib.suppress(BaseException):
+                for name, p in helper.result().items():
+                    self._publish(name, p)
+            raise
+        try:
+            out.update(helper.result())
+        except BaseException:
+            for name, p in out.items():  # this half committed
+                self._publish(name, p)
+            raise
+        return out
+
+    def _apply_all(self, db: Db, views: list[View], items: list[Item], read_from: int,
+                   last: int, stamp: datetime | None) -> dict[str, int]:
+        """Applies the batch to the views in one transaction on `db` (one commit and one
+        tracking lock and update per batch, not per view) → each view's position after it.
+
+        If a view fails, the error is raised after every other view has had the batch, each
+        in its own transaction (`_apply`): only the failing view stays behind."""
+        if len(views) < 2:
+            return {v.name: self._apply(v, items, read_from, last, stamp, db) for v in views}
+        out: dict[str, int] = {}
+        applied: list[View] = []
+        failing: View | None = None
+        try:
+            with db.tx() as tx:
+                cur = self._lock_all(tx, [v.name for v in views])
+                for v in views:
+                    c = out[v.name] = cur[v.name]
+                    if c < 0 or c >= last or c < read_from:
+                        continue  # another writer moved it, or a rebuild reset it: re-read
+                    if self._cached.get(v.name) != c:
+                        v.reset()
+                    failing = v
+                    v.apply(tx, [i for i in items if i.position > c])
+                    failing = None
+                    applied.append(v)
+                if applied:
+                    now, at = db.ts(datetime.now(UTC)), stamp and db.ts(stamp)
+                    tx.many("UPDATE @projection_tracking SET position=?,"
+                            " last_event_at=COALESCE(?, last_event_at), updated_at=?"
+                            " WHERE name=?", [(last, at, now, v.name) for v in applied])
+        except BaseException as e:
+            for v in views:
+                v.reset()
+                self._cached.pop(v.name, None)
+            if failing is not None and isinstance(e, Exception):
+                # the failing view's error is the news: the others still take the batch,
+                # each on its own (a second failure among them is left for the next batch)
+                for v in views:
+                    if v is not failing:
+                        with contextlib.suppress(Exception):
+                            self._publish(v.name, self._apply(v, items, read_from, last,
+                                                              stamp, db))
+            raise
+        for v in applied:
+            self._cached[v.name] = out[v.name] = last
+        return out
+
+    def _lock_all(self, tx: Tx, names: list[str]) -> dict[str, int]:
+        """The views' tracking positions, their rows locked in the views' order (the order
+        every writer of several tracking rows uses)."""
+        if self.db.dialect == "postgres":
+            rows = tx.all("SELECT name, position FROM @projection_tracking"
+                          " WHERE name = ANY(?::text[])"
+                          " ORDER BY array_position(?::text[], name) FOR UPDATE", (names, names))
+        else:
+            rows = tx.all_in("SELECT name, position FROM @projection_tracking WHERE name {in}",
+                             names)
+        found = {str(n): int(p) for n, p in rows}
+        for name in names:
+            if name not in found:
+                raise RuntimeError(f"projection {name} has no tracking row: run ensure_tables()")
+        return found
+
+    def _apply(self, view: View, items: list[Item], read_from: int, last: int,
+               stamp: datetime | None, db: Db | None = None) -> int:
+        db = db or self.db
+        try:
+            with db.tx() as tx:
                 cur = self._lock_tracking(tx, view.name)
                 if cur < 0 or cur >= last or cur < read_from:
                     return cur  # another writer moved it, or a rebuild reset it: re-read

@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python scripts/bench_import.py [--rows N] [--database postgres|sqlite]
 Generates an N-row CSV (platform workers in the township), imports it with run_import (parse,
-validate every row with the ledger's rules, seal personal data, batches of 500), then times
+validate every row with the ledger's rules, seal personal data, batches of 2,000), then times
 the projections catching up; the baseline inserts equivalent rows into a plain table.
 
 Two "with projections caught up" figures, each on its own fresh database:
@@ -30,7 +30,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.importer.parse import read_rows  # noqa: E402
-from api.importer.run import run_import  # noqa: E402
+from api.importer.run import BATCH, run_import  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from api.wiring import build_runtime  # noqa: E402
 from tests.builders import build_tree  # noqa: E402
@@ -59,7 +59,7 @@ def drop(dbname: str | None) -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
-def with_follower(data: bytes, n: int, tmp: Path) -> tuple[float, float]:
+def with_follower(data: bytes, n: int, tmp: Path, batch: int = BATCH) -> tuple[float, float]:
     """Import while a `union-ledger project --follow` process projects → (import s, until
     every view has committed the last event s)."""
     from projections import open_read_side
@@ -90,7 +90,8 @@ def with_follower(data: bytes, n: int, tmp: Path) -> tuple[float, float]:
                 time.sleep(0.05)
             start = time.perf_counter()
             report = run_import(rt.ledger, data, "bench.csv", union_code=tree.township,
-                                channel="collective_registration", recorded_by="bench")
+                                channel="collective_registration", recorded_by="bench",
+                                batch_size=batch)
             import_s = time.perf_counter() - start
             assert report.recorded == n, report.summary()
             top = rt.ledger.recorder.max_notification_id() or 0
@@ -135,6 +136,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
+    ap.add_argument("--batch", type=int, default=BATCH, help="rows per atomic batch")
     ap.add_argument("--no-projections", action="store_true")
     ap.add_argument("--no-follower", action="store_true",
                     help="skip the run with a concurrent `project --follow` process")
@@ -154,7 +156,8 @@ def main() -> None:
                 tree = build_tree(rt.ledger)
                 start = time.perf_counter()
                 report = run_import(rt.ledger, data, "bench.csv", union_code=tree.township,
-                                    channel="collective_registration", recorded_by="bench")
+                                    channel="collective_registration", recorded_by="bench",
+                                    batch_size=args.batch)
                 import_s = time.perf_counter() - start
                 assert report.recorded == args.rows, report.summary()
                 project_s = None
@@ -172,9 +175,10 @@ def main() -> None:
             drop(dbname)
         follower = None
         if args.database == "postgres" and not (args.no_projections or args.no_follower):
-            follower = with_follower(data, args.rows, Path(tmp))
+            follower = with_follower(data, args.rows, Path(tmp), args.batch)
     n = args.rows
-    print(f"database {args.database}, {n:,} rows (CSV parse alone {parse_s:.2f} s)")
+    print(f"database {args.database}, {n:,} rows in batches of {args.batch}"
+          f" (CSV parse alone {parse_s:.2f} s)")
     print(f"import only            {import_s:8.2f} s {n / import_s:10,.0f} members/s")
     if project_s is not None:
         both = import_s + project_s

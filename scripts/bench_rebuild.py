@@ -117,6 +117,9 @@ def _child(out: Any, fn: Any, *args: Any) -> None:
     # the rebuild's phases (projections.bulk, projections.bulk_load) on stderr
     logging.basicConfig(level=logging.INFO, format="    %(name)s: %(message)s")
     n, wall, cpu = fn(*args)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if kids.ru_utime + kids.ru_stime:
+        print(f"    helper processes: {kids.ru_utime + kids.ru_stime:.1f} CPU s")
     out.put((n, wall, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
 

@@ -9,6 +9,7 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import date
+from operator import mul
 
 from domain.errors import ValidationError
 from domain.values.region import is_province_prefix
@@ -62,7 +63,7 @@ def check_char(first17: str) -> str:
             "计算校验码需要17位数字",
             "the check character needs exactly 17 digits",
         )
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, first17), WEIGHTS))  # 17 digits, 17 weights
     return CHECK_CHARS[total % 11]
 
 

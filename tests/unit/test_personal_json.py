@@ -11,6 +11,8 @@ from domain.personal import Identity, PersonalDetails
 @pytest.mark.parametrize("details", [
     PersonalDetails("张三", "11010519491231002X", "13800138000"),
     PersonalDetails("Ann \"A\" \\ B", "11010519491231002X", None, "厦门市思明区 1 号"),
+    PersonalDetails("ctl \x00\x01\x1f\x7f nl\n tab\t ls\u2028 ps\u2029 😀 /", "", "", ""),
+    PersonalDetails(None, None, None, None),  # type: ignore[arg-type]
 ])
 def test_to_json_is_the_sorted_asdict_dump(details):
     assert details.to_json() == json.dumps(asdict(details), ensure_ascii=False,
