@@ -55,6 +55,20 @@ def _rebuild(runner: Any, names: list[str] | None, workers: int, settings: Setti
                   f" in {took:.2f} s = {done / took:,.0f} events/s ({workers} process(es))")
 
 
+#: a view at position 0 on a log at least this long is projected in bulk before following
+BULK_FROM = 20_000
+
+
+def _bulk_start(runner: Any, settings: Settings) -> None:
+    """Views at position 0 (new, or dropped on start because an upgrade changed what their
+    tables mean) on a long log take the rebuild's bulk path first, not event by event."""
+    top = runner.ledger.recorder.max_notification_id() or 0
+    fresh = [name for name, position in runner.positions().items() if position == 0]
+    if fresh and top >= BULK_FROM:
+        console.print(f"{', '.join(fresh)}: 从头投影，先批量重建 / at position 0: bulk first")
+        _rebuild(runner, fresh, 1, settings)
+
+
 def _follow(runner: Any) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -117,8 +131,10 @@ def project(
                 raise typer.Exit(1)
             console.print("[green]✓ 读模型与重建结果一致 / live views equal a rebuild[/green]")
         elif follow:
+            _bulk_start(runner, settings)
             _follow(runner)
         else:
+            _bulk_start(runner, settings)
             n = runner.catch_up()
             console.print(f"caught up: {n:,} events, position {store.position():,}")
     finally:

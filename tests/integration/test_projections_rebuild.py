@@ -134,3 +134,39 @@ def _root(store: ReadStore) -> str:
         row = tx.one("SELECT code FROM @unions WHERE parent_code IS NULL")
     assert row is not None
     return str(row[0])
+
+
+def test_views_at_position_0_on_a_long_log_are_projected_in_bulk_before_catching_up(
+    runtime: Runtime, read_side: Side, cli: Any, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    """After an upgrade drops a view (its version changed), `project` / `project --follow`
+    rebuild it in bulk first: the other views, already at the end, are left alone."""
+    import api.cli.project as project_cli
+
+    store, runner = read_side
+    _busy_ledger(runtime)
+    top = runtime.ledger.recorder.max_notification_id()
+    runner.catch_up()
+    with runner.db.tx() as tx:  # as ensure_tables leaves a view whose version changed
+        runner.view_names(["membership_flows"])[0].drop(tx)
+        runner.view_names(["membership_flows"])[0].create(tx)
+        tx.run("UPDATE @projection_tracking SET position=0 WHERE name='membership_flows'")
+    rebuilt: list[list[str] | None] = []
+    real = Runner.rebuild
+
+    def spy(self: Runner, names: Any = None, *args: Any, **kwargs: Any) -> int:
+        rebuilt.append(names)
+        return real(self, names, *args, **kwargs)
+
+    monkeypatch.setattr(Runner, "rebuild", spy)
+    monkeypatch.setattr(project_cli, "BULK_FROM", top + 1)  # a short log: event by event
+    assert cli().exit_code == 0 and rebuilt == []
+    with runner.db.tx() as tx:
+        tx.run("UPDATE @projection_tracking SET position=0 WHERE name='membership_flows'")
+        tx.run("DELETE FROM @membership_flows")
+    monkeypatch.setattr(project_cli, "BULK_FROM", top)  # long enough: in bulk
+    done = cli()
+    assert done.exit_code == 0, done.output
+    assert "bulk first" in done.output and rebuilt == [["membership_flows"]]
+    assert set(store.positions().values()) == {top}
+    assert cli("--check").exit_code == 0
