@@ -77,6 +77,13 @@ class ConflictError(LedgerError):
 
     code = "concurrent_change"
 
+    @classmethod
+    def lost_race(cls) -> ConflictError:
+        """The error for a save the event store refused (another writer recorded first)."""
+        return cls("该记录刚被其他操作修改，本次操作未生效，请刷新后重试",
+                   message_en="a concurrent change won; nothing was recorded, reload and retry",
+                   code="concurrent_change")
+
 
 class PermissionDeniedError(LedgerError):
     """The actor may not do this (→ 403)."""

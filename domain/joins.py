@@ -266,10 +266,7 @@ class JoinCommands(CampaignCommands):
             try:
                 m, _ = self._prepare_join(req, lookups, seal=seal)
                 if m.id in seen:
-                    raise AlreadyMemberError(
-                        "同一批次中此人重复出现", code="already_member.in_batch",
-                        field="resident_id", rule="R1",
-                    )
+                    raise _twice_in_batch()
             except LedgerError as e:
                 errors.append((i, e))
                 continue
@@ -327,10 +324,7 @@ class JoinCommands(CampaignCommands):
             try:
                 mid, existing, f, personal, _ = self._check_join(req, lookups, True)
                 if mid in seen:
-                    raise AlreadyMemberError(
-                        "同一批次中此人重复出现", code="already_member.in_batch",
-                        field="resident_id", rule="R1",
-                    )
+                    raise _twice_in_batch()
             except LedgerError as e:
                 errors.append((i, e))
                 continue
@@ -361,11 +355,7 @@ class JoinCommands(CampaignCommands):
         try:
             ids = self.recorder.insert_events(rows.stored)
         except IntegrityError as e:
-            raise ConflictError(
-                "该记录刚被其他操作修改，本次操作未生效，请刷新后重试",
-                message_en="a concurrent change won; nothing was recorded, reload and retry",
-                code="concurrent_change",
-            ) from e
+            raise ConflictError.lost_race() from e
         self._take_snapshots(rows.rejoined)
         return max(ids or (), default=0)
 
@@ -398,3 +388,9 @@ class JoinCommands(CampaignCommands):
     ) -> list[tuple[int, LedgerError]]:
         """A dry run of join_many: the same checks per row, nothing recorded, no keys made."""
         return self._prepare_many(requests, lookups, seal=False)[1]
+
+
+def _twice_in_batch() -> AlreadyMemberError:
+    """R1 inside one batch: the same person on two rows."""
+    return AlreadyMemberError("同一批次中此人重复出现", code="already_member.in_batch",
+                              field="resident_id", rule="R1")

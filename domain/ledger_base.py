@@ -102,11 +102,7 @@ class LedgerBase(Application[UUID]):
         try:
             recordings = self.save(*aggregates)
         except IntegrityError as e:
-            raise ConflictError(
-                "该记录刚被其他操作修改，本次操作未生效，请刷新后重试",
-                message_en="a concurrent change won; nothing was recorded, reload and retry",
-                code="concurrent_change",
-            ) from e
+            raise ConflictError.lost_race() from e
         return max((r.notification.id for r in recordings), default=0)
 
     def _result(self, agg: Aggregate, position: int) -> CommandResult:
