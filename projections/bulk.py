@@ -27,7 +27,7 @@ from projections.bulk_tree import TreeFold
 from projections.campaign_progress import CampaignProgress
 from projections.campaign_progress import Delta as CampaignDelta
 from projections.campaign_progress import fold as fold_campaigns
-from projections.db import Db, Tx
+from projections.db import Tx
 
 if TYPE_CHECKING:
     from projections.runner import Progress, Runner
@@ -138,7 +138,7 @@ def _rebuild(runner: Runner, views: Sequence[View], top: int,
         log.info("read and folded %d notifications in %.2f s", done,
                  time.perf_counter() - started)
         started = time.perf_counter()
-        _load(runner.db, views, folds, gt, stamp)
+        _load(runner, views, folds, gt, stamp)
         log.info("loaded in %.2f s", time.perf_counter() - started)
     finally:
         if collecting:
@@ -183,14 +183,19 @@ def _read(runner: Runner, views: Sequence[View], folds: list[tuple[frozenset[str
     return gt, done, stamp
 
 
-def _load(db: Db, views: Sequence[View], folds: list[tuple[frozenset[str], Fold]], gt: int,
-          stamp: datetime | None) -> None:
+def _load(runner: Runner, views: Sequence[View], folds: list[tuple[frozenset[str], Fold]],
+          gt: int, stamp: datetime | None) -> None:
     """Replaces the views' tables and their tracking positions at once (projections.bulk_load):
     the per-member fold's parts first, the largest, while the others fill the gaps."""
+    db = runner.db
+    names = [v.name for v in runner.views if v in views]  # the runner's order: see _lock_all
+
+    def start(tx: Tx) -> None:  # a live runner mid-batch holds these first, then the tables
+        runner._lock_all(tx, names)
 
     def finish(tx: Tx) -> None:
         now = db.ts(datetime.now(UTC))
         tx.many("UPDATE @projection_tracking SET position=?, last_event_at=?, updated_at=?"
                 " WHERE name=?", [(gt, stamp and db.ts(stamp), now, v.name) for v in views])
 
-    bulk_load.load(db, views, [p for _, f in folds for p in f.parts()], finish)
+    bulk_load.load(db, views, [p for _, f in folds for p in f.parts()], finish, start)

@@ -86,13 +86,17 @@ def copy_rows(tx: Tx, table: str, cols: Sequence[str], rows: Iterable[Sequence[A
 
 
 def load(db: Db, views: Sequence[View], parts: Sequence[Part],
-         finish: Callable[[Tx], None]) -> None:
-    """Replaces `views`' tables by what `parts` load; `finish(tx)` (the tracking) commits with
-    the swap. Every view's tables must belong to exactly one part."""
+         finish: Callable[[Tx], None], start: Callable[[Tx], None] | None = None) -> None:
+    """Replaces `views`' tables by what `parts` load; `start(tx)` opens the transaction that
+    swaps them in (the tracking rows' locks, taken before any table's: the order the live
+    runner takes them in), `finish(tx)` (the tracking) commits with it. Every view's tables
+    must belong to exactly one part."""
     if db.dialect == "postgres":
-        _staged(db, views, parts, finish)
+        _staged(db, views, parts, finish, start)
         return
     with db.tx() as tx:
+        if start is not None:
+            start(tx)
         for v in views:
             v.drop(tx)
         for part in ordered(parts):
@@ -140,7 +144,7 @@ def stage_name(db: Db) -> str:
 
 
 def _staged(db: Db, views: Sequence[View], parts: Sequence[Part],
-            finish: Callable[[Tx], None]) -> None:
+            finish: Callable[[Tx], None], start: Callable[[Tx], None] | None) -> None:
     stage = stage_name(db)
     assert db.target.pg_conninfo is not None
     # one rebuild of a namespace at a time (the schema is theirs); held until the end
@@ -166,6 +170,8 @@ def _staged(db: Db, views: Sequence[View], parts: Sequence[Part],
         started = time.perf_counter()
         with db.tx() as tx:
             tx.run("SELECT pg_advisory_xact_lock(8111)")  # not while a runner creates tables
+            if start is not None:
+                start(tx)
             live = db.ns or str(tx.one("SELECT current_schema()")[0])  # type: ignore[index]
             for v in views:
                 v.drop(tx)
