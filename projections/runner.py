@@ -73,6 +73,9 @@ class Runner:
             tx.run(TRACKING_DDL)
             _add_version_column(tx)
             known = dict(tx.all("SELECT name, view_version FROM @projection_tracking"))
+            stale = [v.name for v in self.views if v.name in known and known[v.name] != v.version]
+            if stale:  # tracking rows before tables: the order a runner mid-batch holds them
+                self._lock_all(tx, stale)
             for v in self.views:
                 if v.name in known and known[v.name] != v.version:
                     # the code reads these tables differently now: project them again
@@ -339,6 +342,7 @@ class Runner:
                 self._cached.clear()  # and whatever arrived meanwhile, by the live path:
                 return done + self.catch_up(names=[v.name for v in views])
             with self.db.tx() as tx:
+                self._lock_all(tx, [v.name for v in self.views if v in views])  # rows first
                 for v in views:
                     v.drop(tx)
                     v.create(tx)
