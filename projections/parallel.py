@@ -32,6 +32,7 @@ def rebuild_partitioned(runner: Runner, names: Sequence[str] | None,
     with runner._lock:
         stop = runner.ledger.recorder.max_notification_id() or 0
         with runner.db.tx() as tx:
+            runner._lock_all(tx, [v.name for v in runner.views if v in views])  # rows first
             for v in views:
                 v.drop(tx)
                 v.create(tx)
@@ -63,6 +64,7 @@ def rebuild_partitioned(runner: Runner, names: Sequence[str] | None,
             raise RuntimeError(f"rebuild worker(s) failed: {', '.join(failed)}; the views stay"
                                " marked as rebuilding (-1): run the rebuild again")
         with runner.db.tx() as tx:
+            runner._lock_all(tx, [v.name for v in runner.views if v in views])
             for v in views:
                 v.create_indexes(tx)
                 tx.run("UPDATE @projection_tracking SET position=? WHERE name=?",
