@@ -72,8 +72,7 @@ def copy_rows(tx: Tx, table: str, cols: Sequence[str], rows: Iterable[Sequence[A
     SQLite."""
     names = ", ".join(cols)
     if tx.db.dialect == "postgres":
-        types = dict(tx.all("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
-                            " WHERE attrelid = ?::regclass AND attnum > 0", (tx.db.table(table),)))
+        types = tx.db.column_types(tx, table)
         with tx.cur.copy(f"COPY {tx.db.table(table)} ({names}) FROM STDIN"
                          " (FORMAT BINARY, FREEZE)") as cp:
             cp.set_types([types[c] for c in cols])
