@@ -20,6 +20,7 @@ from typing import Any
 from projections.base import Item, View, kind_of
 from projections.bulk_read import Decoder
 from projections.db import Db, Tx
+from projections.gc_tuning import fewer_collections
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (position reached, max position)
@@ -116,7 +117,7 @@ class Runner:
                  progress: Progress | None = None) -> int:
         """Processes every notification recorded so far (up to `stop`); returns how many."""
         done = 0
-        with self._lock:
+        with self._lock, fewer_collections():
             pos = self.positions()
             for name, p in pos.items():
                 self._publish(name, p)

@@ -179,3 +179,18 @@ def test_the_template_has_the_columns_dropdowns_and_an_example_row_that_imports(
     lists = [dv.formula1 for dv in ws.data_validations.dataValidation]
     assert any("外卖配送员" in f for f in lists) and any("依托平台自主经营" in f for f in lists)
     assert _import(runtime, tree, data).recorded == 1
+
+
+def test_an_import_runs_with_fewer_garbage_collections_and_puts_the_defaults_back(runtime):
+    import gc
+
+    from projections.gc_tuning import BULK_THRESHOLDS
+
+    rng = random.Random(5)
+    tree = build_tree(runtime.ledger)
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    _import(runtime, tree, xlsx_bytes([valid_row(rng) for _ in range(30)]), "s.xlsx",
+            batch_size=10, progress=lambda report, done: seen.append(gc.get_threshold()))
+    assert seen and set(seen) == {BULK_THRESHOLDS}
+    assert gc.get_threshold() == before

@@ -187,3 +187,21 @@ def test_a_view_whose_tables_changed_meaning_is_projected_again_on_upgrade(
         assert_views_match_aggregates(runtime, store3)
     finally:
         store3.close()
+
+
+def test_a_catch_up_runs_with_fewer_garbage_collections_and_puts_the_defaults_back(
+    runtime: Runtime, read_side: Side,  # noqa: F811
+) -> None:
+    import gc
+
+    from projections.gc_tuning import BULK_THRESHOLDS
+
+    store, runner = read_side
+    township, _ = _members(runtime, 30)
+    runner.batch_size = 10
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    runner.catch_up(progress=lambda position, top: seen.append(gc.get_threshold()))
+    assert len(seen) > 1 and set(seen) == {BULK_THRESHOLDS}
+    assert gc.get_threshold() == before
+    assert store.counts(township)["self"]["total"] == 30

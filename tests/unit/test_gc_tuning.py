@@ -1,0 +1,49 @@
+"""projections.gc_tuning: fewer collections while bulk work runs, the defaults back after."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import pytest
+
+from projections.gc_tuning import BULK_THRESHOLDS, fewer_collections
+
+
+@pytest.fixture(autouse=True)
+def _known_thresholds():
+    saved = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    yield
+    gc.set_threshold(*saved)
+
+
+def test_the_thresholds_are_raised_inside_and_the_ones_found_put_back_after():
+    with fewer_collections():
+        assert gc.get_threshold() == BULK_THRESHOLDS
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_an_error_inside_still_puts_them_back():
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError("boom")
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_overlapping_users_on_two_threads_restore_only_when_the_last_one_leaves():
+    inside, leave = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with fewer_collections():
+            inside.set()
+            leave.wait(5)
+
+    t = threading.Thread(target=other)
+    t.start()
+    assert inside.wait(5)
+    with fewer_collections():
+        pass
+    assert gc.get_threshold() == BULK_THRESHOLDS, "the other thread is still inside"
+    leave.set()
+    t.join(5)
+    assert gc.get_threshold() == (700, 10, 10)
