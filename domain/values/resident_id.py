@@ -23,6 +23,7 @@ LEGACY_15_DIGIT_POLICY = (
 
 WEIGHTS: tuple[int, ...] = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
+_ZEROS = ord("0") * sum(WEIGHTS)
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 SEXES: tuple[str, ...] = ("male", "female")
 
@@ -63,7 +64,9 @@ def check_char(first17: str) -> str:
             "计算校验码需要17位数字",
             "the check character needs exactly 17 digits",
         )
-    total = sum(map(mul, map(int, first17), WEIGHTS))  # 17 digits, 17 weights
+    # 17 ASCII digits times 17 weights, from the bytes (each digit's code is 48 + its
+    # value): about twice as fast as int() of each character, once per imported row
+    total = sum(map(mul, first17.encode(), WEIGHTS)) - _ZEROS
     return CHECK_CHARS[total % 11]
 
 
