@@ -109,6 +109,9 @@ def build_runtime(
         pool = ConnectionPool(
             settings.postgres_conninfo(), min_size=1, max_size=settings.postgres_pool_size + 4,
             open=True, kwargs={"autocommit": True},
+            # a connection the server dropped (a restart, a failover) is replaced on checkout
+            # instead of failing the next key or roster read
+            check=ConnectionPool.check_connection,
         )
         keystore: Any = PostgresKeyStore(pool)
         closers.append(pool.close)

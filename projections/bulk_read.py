@@ -17,12 +17,14 @@ from typing import Any
 
 import orjson
 from eventsourcing.persistence import (
+    InterfaceError,
     JSONTranscoder,
+    OperationalError,
     StoredEvent,
     find_id_convertor,
     pass_through_convertor,
 )
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import resolve_topic, retry
 
 _DIGITS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x30 for i in range(256))  # digit -> "1"
 _NINETEEN = b"1" * 19
@@ -124,10 +126,20 @@ class Decoder:
             originator_id=originator_id, originator_version=version, topic=topic, state=state))
 
 
+#: `stop` for "no end" (notification ids are BIGINT)
+STOP_NONE = 2**63 - 1
+
+
+def lean_fetch(recorder: Any, kinds: Collection[str]) -> Callable[[int, int, int], list[Row]]:
+    """fetch(start, stop, limit): the notifications from `start` to `stop` (at most `limit`)
+    as Rows, the state only of `kinds`: the rebuild's pages and the live runner's batches."""
+    return _pg_fetch(recorder, kinds) or _generic_fetch(recorder, frozenset(kinds))
+
+
 def pages(recorder: Any, kinds: Collection[str], top: int, page: int) -> Iterator[list[Row]]:
     """Every notification up to `top`, a page at a time; the next page is fetched on a thread
     meanwhile (waiting for the database releases the GIL)."""
-    fetch = _pg_fetch(recorder, kinds) or _generic_fetch(recorder, frozenset(kinds))
+    fetch = lean_fetch(recorder, kinds)
     gt = 0
     with ThreadPoolExecutor(1, thread_name_prefix="rebuild-read") as pool:
         ahead = pool.submit(fetch, 1, top, page)
@@ -170,10 +182,11 @@ def _pg_fetch(recorder: Any, kinds: Collection[str]) -> Callable[[int, int, int]
         sql.Identifier(datastore.schema), sql.Identifier(table))
     wanted = sorted(kinds)
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the recorder's
     def fetch(start: int, stop: int, limit: int) -> list[Row]:
         with datastore.get_connection() as conn, conn.cursor(
                 row_factory=tuple_row, binary=True) as cur:
             cur.execute(statement, (wanted, start, stop, limit), prepare=True)
             return cur.fetchall()  # type: ignore[no-any-return]
 
-    return fetch
+    return fetch  # type: ignore[no-any-return]

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from projections.base import Item, View, kind_of
-from projections.bulk_read import Decoder
+from projections.bulk_read import STOP_NONE, Decoder, Row, lean_fetch
 from projections.db import Db, Tx
 from projections.gc_tuning import fewer_collections
 
@@ -59,6 +59,7 @@ class Runner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._decoder: Decoder | None = None
+        self._fetch: Callable[[int, int, int], list[Row]] | None = None
         self._side: ThreadPoolExecutor | None = None  # applies the `View.side` views
         self._reader: ThreadPoolExecutor | None = None  # reads the next full batch ahead
         self.errors = 0
@@ -105,13 +106,14 @@ class Runner:
 
     # -- processing --------------------------------------------------------------------
 
-    def _decode(self, notifications: Sequence[Any]) -> list[Item]:
+    def _decode(self, rows: Sequence[Row]) -> list[Item]:
         # the rebuild's decoder: the mapper's own event objects (upcast alike), ~3x faster
         if self._decoder is None:
             self._decoder = Decoder(self.ledger.mapper)
         event = self._decoder.event
-        return [Item(n.id, k, event(n.topic, n.state, n.originator_id, n.originator_version))
-                for n in notifications if (k := kind_of(n.topic)) in self.kinds]
+        return [Item(position, kind_of(topic), event(topic, state, oid, version), member_id)
+                for position, oid, version, topic, state, member_id in rows
+                if state is not None]
 
     def catch_up(self, stop: int | None = None, names: Sequence[str] | None = None,
                  progress: Progress | None = None) -> int:
@@ -140,7 +142,7 @@ class Runner:
                     ahead = None
                     if not batch:
                         break
-                    last = batch[-1].id
+                    last = batch[-1][0]
                     if len(batch) == self.batch_size and (stop is None or last < stop):
                         # a full batch: more is waiting; read and decode it meanwhile
                         if self._reader is None:
@@ -161,9 +163,12 @@ class Runner:
                 self._settle(ahead)
         return done
 
-    def _read(self, start: int, stop: int | None) -> tuple[Sequence[Any], list[Item]]:
-        batch = self.ledger.recorder.select_notifications(start=start, limit=self.batch_size,
-                                                          stop=stop)
+    def _read(self, start: int, stop: int | None) -> tuple[Sequence[Row], list[Item]]:
+        """The next batch of notifications (as the rebuild reads them: on PostgreSQL binary
+        tuples, and no state for kinds no view reads) and its decoded items."""
+        if self._fetch is None:
+            self._fetch = lean_fetch(self.ledger.recorder, self.kinds)
+        batch = self._fetch(start, STOP_NONE if stop is None else stop, self.batch_size)
         return batch, self._decode(batch)
 
     @staticmethod
