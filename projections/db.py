@@ -171,6 +171,14 @@ class Tx:
         if not opts or f"fillfactor={COUNTER_FILLFACTOR}" not in (opts[0] or []):
             self.run(f"ALTER TABLE @{table} SET (fillfactor = {COUNTER_FILLFACTOR})")
 
+    def drop_index(self, name: str) -> None:
+        """Drops an index an older version of a view made (a no-op once gone)."""
+        if self.db.dialect == "postgres":
+            pre = f'"{self.db.ns}".' if self.db.ns else ""
+        else:
+            pre = f"{self.db.ns}." if self.db.ns else ""
+        self.cur.execute(f"DROP INDEX IF EXISTS {pre}{name}")
+
     def create_index(self, name: str, table: str, cols: str, unique: bool = False,
                      where: str = "") -> None:
         u = "UNIQUE " if unique else ""

@@ -116,7 +116,9 @@ class MemberDirectory(View):
 
     def create_indexes(self, tx: Tx) -> None:
         tx.create_index("member_directory_union_idx", "member_directory", "union_code, member_id")
-        tx.create_index("member_directory_dest_idx", "member_directory", "destination_union_code")
+        # no query reads the directory by destination (the transfer inbox answers that): the
+        # index cost an entry per member on every write and at every rebuild
+        tx.drop_index("member_directory_dest_idx")
         tx.create_index("member_directory_rkey_idx", "member_directory", "resident_key")
         tx.create_index("member_directory_nkey_idx", "member_directory", "name_key")
 

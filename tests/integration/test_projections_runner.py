@@ -205,3 +205,44 @@ def test_a_catch_up_runs_with_fewer_garbage_collections_and_puts_the_defaults_ba
     assert len(seen) > 1 and set(seen) == {BULK_THRESHOLDS}
     assert gc.get_threshold() == before
     assert store.counts(township)["self"]["total"] == 30
+
+
+def _directory_indexes(store: ReadStore) -> set[str]:
+    with store.db.read() as tx:
+        if store.db.dialect == "postgres":
+            rows = tx.all("SELECT indexname FROM pg_indexes WHERE tablename = 'member_directory'"
+                          " AND schemaname = current_schema()")
+        else:
+            rows = tx.all("SELECT name FROM sqlite_master WHERE type = 'index'"
+                          " AND tbl_name = 'member_directory' AND sql IS NOT NULL")
+    return {str(r[0]) for r in rows}
+
+
+def test_the_directory_index_no_query_reads_is_dropped_from_an_older_store_on_start(
+    runtime: Runtime, read_side: Side,  # noqa: F811
+) -> None:
+    """member_directory_dest_idx (by destination: the transfer inbox answers that) cost an
+    entry per member on every write; a store made before is rid of it on start, and a rebuild
+    does not make it."""
+    store, runner = read_side
+    _members(runtime, 5)
+    runner.catch_up()
+    wanted = {"member_directory_union_idx", "member_directory_rkey_idx",
+              "member_directory_nkey_idx"}
+    assert wanted <= _directory_indexes(store)
+    assert "member_directory_dest_idx" not in _directory_indexes(store)
+    with store.db.tx() as tx:  # as the older code made it
+        tx.run("CREATE INDEX member_directory_dest_idx ON @member_directory"
+               " (destination_union_code)")
+    assert "member_directory_dest_idx" in _directory_indexes(store)
+
+    store2, runner2 = open_read_side(runtime, start_runner=False)
+    try:
+        assert "member_directory_dest_idx" not in _directory_indexes(store2)
+        assert wanted <= _directory_indexes(store2)
+        runner2.rebuild(["member_directory"])
+        assert "member_directory_dest_idx" not in _directory_indexes(store2)
+        assert wanted <= _directory_indexes(store2)
+        assert_views_match_aggregates(runtime, store2)
+    finally:
+        store2.close()
