@@ -68,6 +68,17 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         drop_pg_database(name)
 
 
+@pytest.fixture
+def pg_only_settings(tmp_path: Path) -> Iterator[Settings]:
+    """A fresh PostgreSQL database: a module whose tests mean PostgreSQL alone overrides
+    `settings` with it (and marks itself `postgres`), so it neither skips nor runs on SQLite."""
+    name = create_pg_database()
+    try:
+        yield pg_settings(name, data_dir=tmp_path / "data")
+    finally:
+        drop_pg_database(name)
+
+
 TODAY = date(2026, 11, 28)
 
 

@@ -4,8 +4,6 @@ on PostgreSQL, as created, after a rebuild, and when an older table is found at 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +12,6 @@ from api.wiring import Runtime
 from projections import ReadStore, Runner
 from projections.db import COUNTER_FILLFACTOR
 from tests.builders import build_tree, join_request, person
-from tests.conftest import create_pg_database, drop_pg_database, pg_settings
 from tests.integration.projections_support import (  # noqa: F401 - fixture
     assert_views_match_aggregates,
     read_side,
@@ -25,13 +22,9 @@ pytestmark = pytest.mark.postgres  # SQLite has no fillfactor
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Iterator[Settings]:
+def settings(pg_only_settings: Settings) -> Settings:
     """PostgreSQL only (this module's `runtime` and `read_side` use it)."""
-    name = create_pg_database()
-    try:
-        yield pg_settings(name, data_dir=tmp_path / "data")
-    finally:
-        drop_pg_database(name)
+    return pg_only_settings
 
 
 def _fillfactors(runner: Runner) -> dict[str, list[str] | None]:

@@ -4,8 +4,6 @@ database: its own and the ledger's pooled ones it reads the log through."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -14,19 +12,14 @@ from api.settings import Settings
 from api.wiring import Runtime
 from projections import open_read_side
 from tests.builders import build_tree, join_request, person
-from tests.conftest import create_pg_database, drop_pg_database, pg_settings
 
 pytestmark = pytest.mark.postgres  # SQLite has no server to drop connections
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Iterator[Settings]:
+def settings(pg_only_settings: Settings) -> Settings:
     """PostgreSQL only (this module's `runtime` uses it)."""
-    name = create_pg_database()
-    try:
-        yield pg_settings(name, data_dir=tmp_path / "data")
-    finally:
-        drop_pg_database(name)
+    return pg_only_settings
 
 
 def _drop_every_connection(runtime: Runtime) -> int:
