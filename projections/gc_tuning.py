@@ -3,9 +3,9 @@
 CPython's collector runs its youngest generation every 700 net allocations and, every 10 of
 those, the next one, which re-scans everything that survived so far. An import of 2,000-row
 batches or a runner decoding thousands of events allocates millions of objects, nearly none in
-cycles, and held a growing heap (the parsed file, the aggregates' cache): measured on a
-100,000-row import, collections took 2.6 s of 13.5 s. With the first threshold at 50,000 they
-took 0.35 s (BENCHMARKS.md, issue 6).
+cycles, beside a heap that grows as it goes (the parsed file, the report): on a 100,000-row
+import the collections took 2.6 s of 13.5 s; with the first threshold at 50,000, 0.35 s
+(BENCHMARKS.md, collective import, fourth session).
 
 `fewer_collections()` raises the thresholds for as long as any caller is inside it (imports
 and runners may overlap on threads of one server) and puts back the ones it found when the
