@@ -65,23 +65,9 @@ def ordered(parts: Sequence[Part]) -> list[Part]:
 
 
 def copy_rows(tx: Tx, table: str, cols: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Rows into a table created in this transaction: one streamed COPY on PostgreSQL, FREEZE
-    (written frozen and all-visible: nothing left for VACUUM to do, and no other transaction
-    can see the table before the commit anyway) and binary (the columns' types from the
-    catalog: less to format here, less to parse there); executemany (same transaction) on
-    SQLite."""
-    names = ", ".join(cols)
-    if tx.db.dialect == "postgres":
-        types = tx.db.column_types(tx, table)
-        with tx.cur.copy(f"COPY {tx.db.table(table)} ({names}) FROM STDIN"
-                         " (FORMAT BINARY, FREEZE)") as cp:
-            cp.set_types([types[c] for c in cols])
-            for r in rows:
-                cp.write_row(r)
-        tx.frozen.add(tx.db.table(table))
-    else:
-        marks = ", ".join("?" * len(cols))
-        tx.cur.executemany(f"INSERT INTO {tx.db.table(table)} ({names}) VALUES ({marks})", rows)
+    """Rows into a table created in this transaction: one streamed binary COPY FREEZE on
+    PostgreSQL (`Tx.insert`), executemany (same transaction) on SQLite."""
+    tx.insert(table, cols, rows, freeze=True)
 
 
 def load(db: Db, views: Sequence[View], parts: Sequence[Part],

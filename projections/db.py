@@ -10,7 +10,7 @@ import contextlib
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -96,20 +96,28 @@ class Tx:
         if rows:
             self.cur.executemany(self.db.q(sql), rows)
 
-    def insert(self, table: str, cols: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Bulk insert of new rows: COPY on PostgreSQL, executemany on SQLite."""
-        if not rows:
-            return
+    def insert(self, table: str, cols: Sequence[str], rows: Iterable[Sequence[Any]], *,
+               freeze: bool = False) -> None:
+        """Bulk insert of new rows: COPY on PostgreSQL, executemany on SQLite.
+
+        `freeze`: the table was created in this transaction (a bulk rebuild's): COPY FREEZE
+        writes the rows frozen and all-visible, nothing left for VACUUM to do (no other
+        transaction can see the table before the commit anyway); `frozen` records it."""
+        if not freeze and isinstance(rows, Sequence) and not rows:
+            return  # (a frozen table is recorded even empty: it needs no VACUUM)
         names = ", ".join(cols)
         if self.db.dialect == "postgres":
             # binary, the columns' types from the catalog (read once per table): ~4x less
             # client CPU per row than text COPY, which escapes every field with a regex
             types = self.db.column_types(self, table)
+            options = "FORMAT BINARY, FREEZE" if freeze else "FORMAT BINARY"
             with self.cur.copy(f"COPY {self.db.table(table)} ({names}) FROM STDIN"
-                               " (FORMAT BINARY)") as cp:
+                               f" ({options})") as cp:
                 cp.set_types([types[c] for c in cols])
                 for r in rows:
                     cp.write_row(r)
+            if freeze:
+                self.frozen.add(self.db.table(table))
         else:
             marks = ", ".join("?" * len(cols))
             self.cur.executemany(f"INSERT INTO {self.db.table(table)} ({names}) VALUES ({marks})",
