@@ -15,6 +15,7 @@ Two "with projections caught up" figures, each on its own fresh database:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import subprocess
@@ -59,9 +60,60 @@ def drop(dbname: str | None) -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
-def with_follower(data: bytes, n: int, tmp: Path, batch: int = BATCH) -> tuple[float, float]:
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process of this machine so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backends_cpu(dbname: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to `dbname` (a local server)."""
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (dbname,)).fetchall()]
+    out: dict[int, float] = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):  # gone meanwhile, or not a local server
+            out[pid] = _cpu_s(pid)
+    return out
+
+
+class CpuSplit:
+    """Where the CPU of the with-follower run went: this process (the import), the follower
+    process and this database's PostgreSQL backends (read at the start and the end: the pools
+    keep their connections). None where /proc cannot tell (not Linux)."""
+
+    def __init__(self, dbname: str, follower_pid: int) -> None:
+        self.dbname, self.follower_pid = dbname, follower_pid
+        self.start_import = time.process_time()
+        self.start_follower = self._follower()
+        self.start_pg = _backends_cpu(dbname)
+        self.imported: float | None = None
+
+    def _follower(self) -> float | None:
+        try:
+            return _cpu_s(self.follower_pid)
+        except OSError:
+            return None
+
+    def import_done(self) -> None:
+        self.imported = time.process_time() - self.start_import
+
+    def finish(self) -> tuple[float | None, float | None, float]:
+        """(import, follower, PostgreSQL) CPU seconds of the run."""
+        end = self._follower()
+        follower = None if end is None or self.start_follower is None else (
+            end - self.start_follower)
+        pg = sum(v - self.start_pg.get(pid, 0.0) for pid, v in _backends_cpu(self.dbname).items())
+        return self.imported, follower, pg
+
+
+def with_follower(data: bytes, n: int, tmp: Path, batch: int = BATCH
+                  ) -> tuple[float, float, tuple[float | None, float | None, float]]:
     """Import while a `union-ledger project --follow` process projects → (import s, until
-    every view has committed the last event s)."""
+    every view has committed the last event s, CPU s of the import, the follower and the
+    database's backends)."""
     from projections import open_read_side
 
     settings, dbname = make_settings("postgres", tmp)
@@ -88,11 +140,14 @@ def with_follower(data: bytes, n: int, tmp: Path, batch: int = BATCH) -> tuple[f
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"the follower did not start:\n{log.read_text()}")
                 time.sleep(0.05)
+            assert dbname is not None
+            cpu = CpuSplit(dbname, proc.pid)
             start = time.perf_counter()
             report = run_import(rt.ledger, data, "bench.csv", union_code=tree.township,
                                 channel="collective_registration", recorded_by="bench",
                                 batch_size=batch)
             import_s = time.perf_counter() - start
+            cpu.import_done()
             assert report.recorded == n, report.summary()
             top = rt.ledger.recorder.max_notification_id() or 0
             while min(store.positions().values()) < top:
@@ -100,6 +155,7 @@ def with_follower(data: bytes, n: int, tmp: Path, batch: int = BATCH) -> tuple[f
                     raise SystemExit(f"the follower died:\n{log.read_text()}")
                 time.sleep(0.02)
             caught_s = time.perf_counter() - start
+            split = cpu.finish()
             assert store.counts(tree.township)["self"]["total"] == n
         finally:
             if proc is not None and proc.poll() is None:
@@ -108,7 +164,7 @@ def with_follower(data: bytes, n: int, tmp: Path, batch: int = BATCH) -> tuple[f
             rt.close()
     finally:
         drop(dbname)
-    return import_s, caught_s
+    return import_s, caught_s, split
 
 
 def baseline(settings: Settings, rows: list[dict[str, str]]) -> float:
@@ -186,9 +242,15 @@ def main() -> None:
         print(f"import + projections   {both:8.2f} s {n / both:10,.0f} members/s"
               "  (sequential: import, then catch-up)")
     if follower is not None:
-        imp, caught = follower
+        imp, caught, (cpu_import, cpu_follower, cpu_pg) = follower
         print(f"import with follower   {caught:8.2f} s {n / caught:10,.0f} members/s"
               f"  (projections caught up; the import itself {imp:.2f} s)")
+        parts = {"import": cpu_import, "follower": cpu_follower, "PostgreSQL": cpu_pg}
+        known = {k: v for k, v in parts.items() if v is not None}
+        print("  CPU per member        " + ", ".join(
+            f"{k} {v / n * 1e6:,.0f} µs" for k, v in known.items())
+            + f" = {sum(known.values()) / n * 1e6:,.0f} µs"
+            "  (2 cores give 200 µs per member at 10,000/s)")
     if raw:
         print(f"raw executemany        {n / raw:8.2f} s {raw:10,.0f} rows/s")
         print(f"import / raw ratio     {(n / import_s) / raw:8.2f}")

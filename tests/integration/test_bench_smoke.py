@@ -52,6 +52,9 @@ def test_the_generated_national_ledger_feeds_every_national_benchmark(database_u
 def test_the_ingest_and_rebuild_benchmarks_print_their_figures_beside_a_baseline() -> None:
     out = run("scripts/bench_all.py", "ingest", "--rows", "300")
     assert figures(out) >= {"a1", "a2", "a3"}, out
+    # where the with-follower run's CPU went, per member: the import, the follower, the server
+    cpu = [line for line in out.splitlines() if "CPU per member" in line]
+    assert cpu and all(f"{part} " in cpu[0] for part in ("import", "follower", "PostgreSQL")), out
     out = run("scripts/bench_all.py", "rebuild", "--members", "300", "--workers", "1")
     assert figures(out) >= {"e1"}, out
     assert all("| baseline" in line for line in out.splitlines() if line.startswith("FIGURE e"))
