@@ -22,6 +22,18 @@ from tests.integration.projections_support import (  # noqa: F401 - fixture
 Side = tuple[ReadStore, Runner]
 
 
+def _projected_tree(runtime: Runtime, runner: Runner) -> Any:
+    """The test union tree, already projected (the batches under test hold only joins)."""
+    tree = build_tree(runtime.ledger)
+    runner.catch_up()
+    return tree
+
+
+def _join(runtime: Runtime, tree: Any, n: int, seed: int) -> None:
+    rng = random.Random(seed)
+    runtime.ledger.join_many([join_request(person(rng), tree.township) for _ in range(n)])
+
+
 def _count_transactions(runner: Runner, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return _count_transactions_on(runner.db, monkeypatch)
 
@@ -44,10 +56,8 @@ def test_one_batch_is_one_transaction_for_all_views(
     runtime: Runtime, read_side: Side, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ) -> None:
     store, runner = read_side
-    tree = build_tree(runtime.ledger)
-    runner.catch_up()
-    rng = random.Random(5)
-    runtime.ledger.join_many([join_request(person(rng), tree.township) for _ in range(30)])
+    tree = _projected_tree(runtime, runner)
+    _join(runtime, tree, 30, seed=5)
     opened = _count_transactions(runner, monkeypatch)
     assert runner.catch_up() == 30
     assert opened[0] == 1  # not one per view
@@ -63,11 +73,9 @@ def test_a_big_batch_on_postgresql_is_two_transactions_on_two_connections(
     from projections.runner import PARALLEL_MIN
 
     store, runner = read_side
-    tree = build_tree(runtime.ledger)
-    runner.catch_up()
-    rng = random.Random(8)
+    tree = _projected_tree(runtime, runner)
     n = PARALLEL_MIN + 20
-    runtime.ledger.join_many([join_request(person(rng), tree.township) for _ in range(n)])
+    _join(runtime, tree, n, seed=8)
     opened = _count_transactions(runner, monkeypatch)
     side = runner.db.sibling()
     opened_side = _count_transactions_on(side, monkeypatch)
@@ -91,11 +99,9 @@ def test_a_failing_view_stays_behind_alone_and_its_error_is_raised(
 
     assert 20 < PARALLEL_MIN <= 120
     store, runner = read_side
-    tree = build_tree(runtime.ledger)
-    runner.catch_up()
+    tree = _projected_tree(runtime, runner)
     before = store.positions()
-    rng = random.Random(6)
-    runtime.ledger.join_many([join_request(person(rng), tree.township) for _ in range(n)])
+    _join(runtime, tree, n, seed=6)
     top = runtime.ledger.recorder.max_notification_id()
     cls = type(next(v for v in runner.views if v.name == failing_view))
 
@@ -125,10 +131,8 @@ def test_a_view_another_writer_moved_or_took_over_meanwhile_is_left_alone(
     from projections import open_read_side
 
     store, runner = read_side
-    tree = build_tree(runtime.ledger)
-    runner.catch_up()
-    rng = random.Random(7)
-    runtime.ledger.join_many([join_request(person(rng), tree.township) for _ in range(25)])
+    tree = _projected_tree(runtime, runner)
+    _join(runtime, tree, 25, seed=7)
     other_store, other = open_read_side(runtime, start_runner=False)
     real_decode = runner._decode
 
@@ -162,10 +166,8 @@ def test_full_batches_are_read_ahead_and_a_view_reset_meanwhile_is_read_again(
     import threading
 
     store, runner = read_side
-    tree = build_tree(runtime.ledger)
-    runner.catch_up()
-    rng = random.Random(9)
-    runtime.ledger.join_many([join_request(person(rng), tree.township) for _ in range(60)])
+    tree = _projected_tree(runtime, runner)
+    _join(runtime, tree, 60, seed=9)
     runner.batch_size = 7
     real_decode = runner._decode
     threads: set[str] = set()
