@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import random
 import subprocess
@@ -34,6 +35,7 @@ from api.importer.parse import read_rows  # noqa: E402
 from api.importer.run import BATCH, run_import  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from api.wiring import build_runtime  # noqa: E402
+from projections import gc_tuning  # noqa: E402
 from tests.builders import build_tree  # noqa: E402
 from tests.import_sheets import csv_bytes, valid_row  # noqa: E402
 
@@ -107,6 +109,28 @@ class CpuSplit:
             end - self.start_follower)
         pg = sum(v - self.start_pg.get(pid, 0.0) for pid, v in _backends_cpu(self.dbname).items())
         return self.imported, follower, pg
+
+
+class GcTime:
+    """Collections of the cyclic garbage collector in this process while inside, and their
+    time (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.seconds, self.count, self._t0 = 0.0, 0, 0.0
+
+    def _cb(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._t0
+            self.count += 1
+
+    def __enter__(self) -> GcTime:
+        gc.callbacks.append(self._cb)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._cb)
 
 
 def with_follower(data: bytes, n: int, tmp: Path, batch: int = BATCH
@@ -194,9 +218,14 @@ def main() -> None:
     ap.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     ap.add_argument("--batch", type=int, default=BATCH, help="rows per atomic batch")
     ap.add_argument("--no-projections", action="store_true")
+    ap.add_argument("--default-gc", action="store_true",
+                    help="run with CPython's default collector thresholds (as before"
+                         " projections.gc_tuning), to compare")
     ap.add_argument("--no-follower", action="store_true",
                     help="skip the run with a concurrent `project --follow` process")
     args = ap.parse_args()
+    if args.default_gc:  # fewer_collections() then sets the thresholds CPython starts with
+        gc_tuning.BULK_THRESHOLDS = (700, 10, 10)
     rng = random.Random(2021)
     taken: set[str] = set()
     rows = [valid_row(rng, taken) for _ in range(args.rows)]
@@ -211,9 +240,11 @@ def main() -> None:
             try:
                 tree = build_tree(rt.ledger)
                 start = time.perf_counter()
-                report = run_import(rt.ledger, data, "bench.csv", union_code=tree.township,
-                                    channel="collective_registration", recorded_by="bench",
-                                    batch_size=args.batch)
+                with GcTime() as collected:
+                    report = run_import(rt.ledger, data, "bench.csv",
+                                        union_code=tree.township,
+                                        channel="collective_registration", recorded_by="bench",
+                                        batch_size=args.batch)
                 import_s = time.perf_counter() - start
                 assert report.recorded == args.rows, report.summary()
                 project_s = None
@@ -236,6 +267,8 @@ def main() -> None:
     print(f"database {args.database}, {n:,} rows in batches of {args.batch}"
           f" (CSV parse alone {parse_s:.2f} s)")
     print(f"import only            {import_s:8.2f} s {n / import_s:10,.0f} members/s")
+    print(f"  garbage collections  {collected.seconds:8.2f} s {collected.count:10,} during the"
+          f" import (thresholds {gc_tuning.BULK_THRESHOLDS})")
     if project_s is not None:
         both = import_s + project_s
         print(f"projections catch-up   {project_s:8.2f} s {n / project_s:10,.0f} events/s")

@@ -55,6 +55,7 @@ def test_the_ingest_and_rebuild_benchmarks_print_their_figures_beside_a_baseline
     # where the with-follower run's CPU went, per member: the import, the follower, the server
     cpu = [line for line in out.splitlines() if "CPU per member" in line]
     assert cpu and all(f"{part} " in cpu[0] for part in ("import", "follower", "PostgreSQL")), out
+    assert "garbage collections" in out, out
     out = run("scripts/bench_all.py", "rebuild", "--members", "300", "--workers", "1")
     assert figures(out) >= {"e1"}, out
     assert all("| baseline" in line for line in out.splitlines() if line.startswith("FIGURE e"))
