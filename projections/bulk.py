@@ -11,22 +11,20 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from projections import bulk_load
 from projections.base import Item, View, kind_of
-from projections.bulk_counters import FlowsFold, InboxFold
-from projections.bulk_load import Part, copy_rows
+from projections.bulk_counters import CampaignFold, FlowsFold, InboxFold
+from projections.bulk_load import Part
 from projections.bulk_members import MembersFold
 from projections.bulk_open import Opener
 from projections.bulk_read import Decoder, pages
+from projections.bulk_side import SIDE, RemoteFold, Side
 from projections.bulk_tree import TreeFold
-from projections.campaign_progress import CampaignProgress
-from projections.campaign_progress import Delta as CampaignDelta
-from projections.campaign_progress import fold as fold_campaigns
 from projections.db import Tx
 
 if TYPE_CHECKING:
@@ -62,26 +60,6 @@ class ReplayFold:
         self.items = []
 
 
-class CampaignFold:
-    """campaign_progress: its own counting over every page, one write at load time."""
-
-    def __init__(self, view: CampaignProgress) -> None:
-        self.view = view
-        self.delta: CampaignDelta = defaultdict(int)
-
-    def fold(self, items: list[Item]) -> None:
-        fold_campaigns(self.delta, items)
-
-    def parts(self) -> list[Part]:
-        return [Part((self.view,), self.load, size=len(self.delta))]
-
-    def load(self, tx: Tx) -> None:
-        # a fresh table and one row per key: copied, not upserted
-        copy_rows(tx, "campaign_progress", ("campaign_id", "union_code", "worker_group", "n"),
-                  [(*k, n) for k, n in self.delta.items() if n])
-        self.delta = defaultdict(int)
-
-
 FOLDS: dict[str, Any] = {"transfer_inbox": InboxFold,
                          "campaign_progress": CampaignFold, "union_tree": TreeFold}
 MEMBERS = frozenset({"member_directory", "membership_periods", "membership_counts"})
@@ -96,7 +74,14 @@ def folds_for(views: Sequence[View], opener: Opener | None = None
         fold = MembersFold(members, opener)
         out.append((fold.kinds, fold))
     directory = any(v.name == "member_directory" for v in views)
+    side = [v for v in views if opener is not None and v.name in opener.side]
+    if side:
+        assert opener is not None
+        remote = RemoteFold(opener, side)
+        out.append((remote.kinds, remote))
     for v in views:
+        if v in side:
+            continue
         if v.name == "membership_flows":
             out.append((v.kinds, FlowsFold(v, directory=directory)))  # type: ignore[arg-type]
         elif v.name not in MEMBERS:
@@ -112,11 +97,14 @@ def bulk_rebuild(runner: Runner, views: Sequence[View], *, stop: int | None = No
     their tables and tracking in one transaction; returns the notifications read.
 
     `helper` (a picklable factory of the runtime) lets a second process open the directory's
-    sealed details meanwhile (projections.bulk_open)."""
+    sealed details meanwhile (projections.bulk_open) and, on PostgreSQL, fold and load the
+    side views (projections.bulk_side)."""
     top = stop if stop is not None else (runner.ledger.recorder.max_notification_id() or 0)
     opener = None
     if helper is not None and any(v.name == "member_directory" for v in views):
-        opener = Opener(helper)
+        side = [v.name for v in views if v.name in SIDE] if runner.db.dialect == "postgres" \
+            else []
+        opener = Opener(helper, side)
     try:
         return _rebuild(runner, views, top, folds_for(views, opener), page, progress)
     finally:
@@ -137,8 +125,10 @@ def _rebuild(runner: Runner, views: Sequence[View], top: int,
         gt, done, stamp = _read(runner, views, folds, top, page, progress)
         log.info("read and folded %d notifications in %.2f s", done,
                  time.perf_counter() - started)
+        remote = next((Side(f, partial(_reread, runner, f.views, gt, page)) for _, f in folds
+                       if isinstance(f, RemoteFold)), None)
         started = time.perf_counter()
-        _load(runner, views, folds, gt, stamp)
+        _load(runner, views, folds, gt, stamp, remote)
         log.info("loaded in %.2f s", time.perf_counter() - started)
     finally:
         if collecting:
@@ -183,8 +173,14 @@ def _read(runner: Runner, views: Sequence[View], folds: list[tuple[frozenset[str
     return gt, done, stamp
 
 
+def _reread(runner: Runner, views: Sequence[View], gt: int, page: int,
+            folds: list[tuple[frozenset[str], Fold]]) -> None:
+    """`views`' folds over the log again, up to `gt` (a helper that failed: bulk_side)."""
+    _read(runner, views, folds, gt, page, None)
+
+
 def _load(runner: Runner, views: Sequence[View], folds: list[tuple[frozenset[str], Fold]],
-          gt: int, stamp: datetime | None) -> None:
+          gt: int, stamp: datetime | None, remote: Side | None = None) -> None:
     """Replaces the views' tables and their tracking positions at once (projections.bulk_load):
     the per-member fold's parts first, the largest, while the others fill the gaps."""
     db = runner.db
@@ -198,4 +194,4 @@ def _load(runner: Runner, views: Sequence[View], folds: list[tuple[frozenset[str
         tx.many("UPDATE @projection_tracking SET position=?, last_event_at=?, updated_at=?"
                 " WHERE name=?", [(gt, stamp and db.ts(stamp), now, v.name) for v in views])
 
-    bulk_load.load(db, views, [p for _, f in folds for p in f.parts()], finish, start)
+    bulk_load.load(db, views, [p for _, f in folds for p in f.parts()], finish, start, remote)

@@ -1,5 +1,5 @@
-"""Bulk-rebuild folds for membership_flows and transfer_inbox: the live path's own fold
-functions, run over every page with one in-memory map instead of the tables."""
+"""Bulk-rebuild folds for membership_flows, transfer_inbox and campaign_progress: the live
+path's own fold functions, run over every page with one in-memory map instead of the tables."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from typing import Any
 
 from projections.base import Item, membership_items
 from projections.bulk_load import Part, copy_rows
+from projections.campaign_progress import CampaignProgress
+from projections.campaign_progress import Delta as CampaignDelta
+from projections.campaign_progress import fold as fold_campaigns
 from projections.db import Tx
 from projections.membership_flows import FLOW_COLS, FlowFold, MembershipFlows, periods_of
 from projections.transfer_inbox import COLS as INBOX_COLS
@@ -109,3 +112,23 @@ class InboxFold:
     def load(self, tx: Tx) -> None:
         copy_rows(tx, "transfer_inbox", INBOX_COLS,
                   (tuple(r[c] for c in INBOX_COLS) for r in self.rows.values() if r is not None))
+
+
+class CampaignFold:
+    """campaign_progress: its own counting over every page, one write at load time."""
+
+    def __init__(self, view: CampaignProgress) -> None:
+        self.view = view
+        self.delta: CampaignDelta = defaultdict(int)
+
+    def fold(self, items: list[Item]) -> None:
+        fold_campaigns(self.delta, items)
+
+    def parts(self) -> list[Part]:
+        return [Part((self.view,), self.load, size=len(self.delta))]
+
+    def load(self, tx: Tx) -> None:
+        # a fresh table and one row per key: copied, not upserted
+        copy_rows(tx, "campaign_progress", ("campaign_id", "union_code", "worker_group", "n"),
+                  [(*k, n) for k, n in self.delta.items() if n])
+        self.delta = defaultdict(int)

@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import psycopg
 
@@ -70,15 +70,29 @@ def copy_rows(tx: Tx, table: str, cols: Sequence[str], rows: Iterable[Sequence[A
     tx.insert(table, cols, rows, freeze=True)
 
 
+class Remote(Protocol):
+    """Parts loaded into the staging schema elsewhere (projections.bulk_side: by the rebuild's
+    helper process), while this process loads its own."""
+
+    def begin(self, stage: str) -> None:
+        """Starts loading them into `stage` (returns at once)."""
+
+    def end(self, target: Target, stage: str) -> list[str]:
+        """Waits until they are loaded (or loads them here, should that have failed); returns
+        their tables to VACUUM."""
+
+
 def load(db: Db, views: Sequence[View], parts: Sequence[Part],
-         finish: Callable[[Tx], None], start: Callable[[Tx], None] | None = None) -> None:
-    """Replaces `views`' tables by what `parts` load; `start(tx)` opens the transaction that
-    swaps them in (the tracking rows' locks, taken before any table's: the order the live
-    runner takes them in), `finish(tx)` (the tracking) commits with it. Every view's tables
-    must belong to exactly one part."""
+         finish: Callable[[Tx], None], start: Callable[[Tx], None] | None = None,
+         remote: Remote | None = None) -> None:
+    """Replaces `views`' tables by what `parts` (and, on PostgreSQL, `remote`) load;
+    `start(tx)` opens the transaction that swaps them in (the tracking rows' locks, taken
+    before any table's: the order the live runner takes them in), `finish(tx)` (the tracking)
+    commits with it. Every view's tables must belong to exactly one part."""
     if db.dialect == "postgres":
-        _staged(db, views, parts, finish, start)
+        _staged(db, views, parts, finish, start, remote)
         return
+    assert remote is None, "parts loaded elsewhere need the staging schema (PostgreSQL)"
     with db.tx() as tx:
         if start is not None:
             start(tx)
@@ -129,7 +143,8 @@ def stage_name(db: Db) -> str:
 
 
 def _staged(db: Db, views: Sequence[View], parts: Sequence[Part],
-            finish: Callable[[Tx], None], start: Callable[[Tx], None] | None) -> None:
+            finish: Callable[[Tx], None], start: Callable[[Tx], None] | None,
+            remote: Remote | None) -> None:
     stage = stage_name(db)
     assert db.target.pg_conninfo is not None
     # one rebuild of a namespace at a time (the schema is theirs); held until the end
@@ -139,6 +154,8 @@ def _staged(db: Db, views: Sequence[View], parts: Sequence[Part],
         guard.execute("SELECT pg_advisory_lock(hashtext(%s))", (stage,))
         guard.execute(f'DROP SCHEMA IF EXISTS "{stage}" CASCADE')  # a crashed rebuild's
         guard.execute(f'CREATE SCHEMA "{stage}"')
+        if remote is not None:
+            remote.begin(stage)
         # The rows are made here, one part after another (Python: one thread at a time
         # anyway); each part's keys, indexes and statistics are built by the server on
         # other connections meanwhile. Largest first: its indexes start soonest.
@@ -146,12 +163,18 @@ def _staged(db: Db, views: Sequence[View], parts: Sequence[Part],
             pending = [pool.submit(_finish_part, db.target, stage, p, *_load_part(loader, p))
                        for p in ordered(parts)]
             thawed = [t for done in pending for t in done.result()]
+            if remote is not None:
+                thawed += remote.end(db.target, stage)
             # VACUUM only now: a page is all-visible once no transaction could still miss its
             # rows, and the loader's next transaction was open while each part finished
             loader.close()
             guard.execute("SELECT txid_current()")  # a synchronous commit flushes the others'
+            started = time.perf_counter()
             for done in [pool.submit(_vacuum, db.target, t) for t in thawed]:
                 done.result()
+            if thawed:
+                log.info("vacuumed %s in %.2f s", ", ".join(thawed),
+                         time.perf_counter() - started)
         started = time.perf_counter()
         with db.tx() as tx:
             tx.run("SELECT pg_advisory_xact_lock(8111)")  # not while a runner creates tables
@@ -175,6 +198,17 @@ def _staged(db: Db, views: Sequence[View], parts: Sequence[Part],
 
 
 Keys = list[tuple[str, str, str]]
+
+
+def load_parts(target: Target, stage: str, parts: Sequence[Part]) -> list[str]:
+    """Loads `parts` into the staging schema `stage`, one after another, from a process or
+    thread of its own (projections.bulk_side); returns the tables to VACUUM."""
+    loader = Db(target, stage)
+    try:
+        return [t for p in ordered(parts)
+                for t in _finish_part(target, stage, p, *_load_part(loader, p))]
+    finally:
+        loader.close()
 
 
 def _load_part(loader: Db, part: Part) -> tuple[Keys, set[str]]:

@@ -9,6 +9,8 @@ Reparented, whole subtrees) one event at a time.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +26,7 @@ from projections.membership_counts import MEMBER_COLS
 from projections.membership_periods import COLS as PERIOD_COLS
 from projections.membership_periods import VALID_FROM, VALID_TO
 
+log = logging.getLogger(__name__)
 OPEN_CHUNK = 5000
 COUNT_COLS = ("union_code", "scope", "status", "worker_group", "channel", "n")
 _DECRYPTS = frozenset({"Membership.Joined", "Membership.DetailsCorrected"})
@@ -174,7 +177,11 @@ class MembersFold:
         query per chunk, the queries running on a thread ahead of the opening."""
         view: Any = self.views["member_directory"]
         vault, identity = view.vault, view.identity
+        started = time.perf_counter()
         opened = self.opener.results() if self.opener is not None else {}
+        if self.opener is not None:
+            log.info("took %d members' opened details from the helper in %.2f s", len(opened),
+                     time.perf_counter() - started)
         sent = self.opener.sent if self.opener is not None else {}
         self.opener = None
         sealed: list[State] = []

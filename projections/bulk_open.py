@@ -5,22 +5,27 @@ still reading and folding the log, so the second core does that work meanwhile.
 The main process sends (member id, token) as Joined / DetailsCorrected events arrive and, at
 load time, uses a result only where its token is still the member's final one; anything else
 (a later correction, an erasure, a helper that failed) is opened in process as before.
+
+On PostgreSQL the helper also folds the side views (projections.bulk_side) from the packed
+events the main process sends, and loads them into the staging schema once told its name.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import queue
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
+from projections.bulk_side import SideFolds
 from projections.gc_tuning import fewer_collections
 from projections.member_directory import PERSONAL, personal_fields
 
 _fields = itemgetter(*PERSONAL[:-1])
 Opened = dict[str, tuple[Any, ...]]  # member id -> personal columns of its last token sent
 DONE = "done"
+LOADED = "loaded"
 #: read every key at once up to this many (about 200 MB in the helper at a million)
 SCAN_LIMIT = 20_000_000
 
@@ -28,18 +33,20 @@ SCAN_LIMIT = 20_000_000
 class Opener:
     """Ships (member id, token) batches to the helper and collects what it opened."""
 
-    def __init__(self, factory: Callable[[], Any]) -> None:
+    def __init__(self, factory: Callable[[], Any], side: Sequence[str] = ()) -> None:
         ctx = multiprocessing.get_context("spawn")  # fresh process: no inherited connections
         self._in: Any = ctx.Queue()
         self._out: Any = ctx.Queue()
-        self.proc = ctx.Process(target=_work, args=(factory, self._in, self._out),
+        #: the views it folds and loads (projections.bulk_side)
+        self.side = tuple(side)
+        self.proc = ctx.Process(target=_work, args=(factory, self.side, self._in, self._out),
                                 name="rebuild-open", daemon=True)
         self.proc.start()
         self.pending: list[tuple[str, str]] = []
         #: the last token sent per member: the helper opens them in order, so its last result
         #: for a member is this token's (the tokens do not travel back)
         self.sent: dict[str, str] = {}
-        self.finished = False
+        self.finished = self.closed = False
 
     def send(self, member_id: str, token: str) -> None:
         self.pending.append((member_id, token))
@@ -47,13 +54,22 @@ class Opener:
 
     def flush(self) -> None:
         if self.pending:
-            self._in.put(self.pending)
+            self._in.put(("open", self.pending))
             self.pending = []
 
-    def _finish(self) -> None:
+    def fold(self, rows: list[Any]) -> None:
+        """Packed events for the side views' folds."""
+        self._in.put(("fold", rows))
+
+    def begin(self, stage: str) -> None:
+        """No more input; once it has opened everything, the helper loads the side views into
+        the staging schema `stage`."""
+        self._finish(stage)
+
+    def _finish(self, stage: str | None = None) -> None:
         if not self.finished:
             self.flush()
-            self._in.put(None)
+            self._in.put(("end", stage))
             self.finished = True
 
     def results(self, timeout: float = 600.0) -> Opened:
@@ -76,9 +92,35 @@ class Opener:
                     return opened
                 opened.update(got)
         finally:
-            self.close()
+            if not self.side:
+                self.close()  # done with it (else: it still loads the side views)
+
+    def loaded(self, timeout: float = 600.0) -> list[str]:
+        """Once the helper has loaded the side views (`begin`): their tables to VACUUM; raises
+        RuntimeError if it failed or ended first."""
+        if self.closed:
+            raise RuntimeError("the helper process was stopped")
+        self._finish()
+        while True:
+            try:
+                got = self._out.get(timeout=1.0)
+            except queue.Empty:
+                if not self.proc.is_alive():
+                    raise RuntimeError("the helper process ended") from None
+                timeout -= 1.0
+                if timeout <= 0:
+                    raise RuntimeError("no answer from the helper process") from None
+                continue
+            if isinstance(got, tuple):
+                if got[0] == LOADED:
+                    return list(got[1])
+                raise RuntimeError(got[1])
+            # opened details no one asked for (results() not called): not needed
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         self._finish()
         if self.proc.is_alive():
             self.proc.join(5.0)
@@ -91,18 +133,26 @@ class Opener:
         self._out.close()
 
 
-def _work(factory: Callable[[], Any], inq: Any, outq: Any) -> None:
+def _work(factory: Callable[[], Any], side: tuple[str, ...], inq: Any, outq: Any) -> None:
     rt = factory()
+    folds = None
     try:
         with fewer_collections():  # the collector took ~9% of its CPU at 1M members
             vault, identity = rt.vault, rt.identity
             store = vault.keystore
+            folds = SideFolds(rt, side) if side else None
             scan = getattr(store, "scan", None)  # every key in one pass, where the store can
             every: dict[str, bytes] | None = scan(SCAN_LIMIT) if scan is not None else None
             while True:
-                pairs = inq.get()
-                if pairs is None:
+                op, arg = inq.get()
+                if op == "fold":
+                    assert folds is not None
+                    folds.fold(arg)
+                    continue
+                if op == "end":
+                    stage = arg
                     break
+                pairs = arg
                 if every is None:
                     wrapped = store.get_many([m for m, _ in pairs])
                 else:  # a key made after the scan (for a later event) is asked for alone
@@ -113,5 +163,13 @@ def _work(factory: Callable[[], Any], inq: Any, outq: Any) -> None:
                 outq.put({m: _fields(personal_fields(identity, t, d)) for (m, t), d in zip(
                     pairs, vault.open_with(pairs, wrapped), strict=True)})
             outq.put(DONE)
+            if folds is not None and stage is not None:
+                try:
+                    outq.put((LOADED, folds.load(stage)))
+                except Exception as e:  # the main process folds them itself instead
+                    outq.put(("failed", f"{type(e).__name__}: {e}"))
+                    raise
     finally:
+        if folds is not None:
+            folds.close()
         rt.close()

@@ -236,8 +236,12 @@ def test_the_rebuild_decoder_takes_the_mappers_path_for_documents_its_fast_path_
 
 def test_a_bulk_rebuild_with_a_helper_process_opening_the_details_equals_the_live_projection(
     runtime: Runtime, read_side: Side, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """On PostgreSQL the helper also folds and loads membership_flows and campaign_progress
+    (projections.bulk_side); a helper that dies is replaced in process for both jobs."""
     store, runner = read_side
+    pg = runtime.settings.is_postgres
     _live(runtime, runner)  # erasures, corrections and rejoins: tokens replaced after a join
     live = _snapshot(store, runner)
     helper = partial(build_runtime, runtime.settings, create_table=False)
@@ -250,14 +254,24 @@ def test_a_bulk_rebuild_with_a_helper_process_opening_the_details_equals_the_liv
         return out
 
     monkeypatch.setattr(Opener, "results", counted)
+    caplog.set_level("INFO", logger="projections")
     assert runner.rebuild(worker_runtime=helper) == runtime.ledger.recorder.max_notification_id()
     assert _snapshot(store, runner) == live
     assert got and got[0] >= len(live["member_directory"]) * 0.9  # the helper opened them
+    loaded = [r.message for r in caplog.records if r.name == "projections.bulk_side"]
+    assert len(loaded) == pg
+    assert all(m.startswith("the helper loaded membership_flows, campaign_progress (waited")
+               for m in loaded)
+    caplog.clear()
 
-    # a helper that dies: every member is opened in process instead
+    # a helper that dies: every member is opened in process instead, the side views folded
+    # here from a second read of the log
     monkeypatch.setattr(Opener, "results", lambda self, timeout=0: (self.close(), {})[1])
     runner.rebuild(worker_runtime=helper)
     assert _snapshot(store, runner) == live
+    replaced = [r.message for r in caplog.records if r.name == "projections.bulk_side"]
+    assert replaced == (["the helper did not load membership_flows, campaign_progress (the"
+                         " helper process was stopped): folding them here"] if pg else [])
 
 
 def test_a_bulk_rebuild_beside_a_runner_that_keeps_projecting_new_joins_loses_nothing(

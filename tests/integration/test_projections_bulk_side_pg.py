@@ -1,0 +1,47 @@
+"""The bulk rebuild's side views (projections.bulk_side) when the helper process that folds
+and loads them fails: they are folded and loaded in process instead, and the views equal the
+live projection. PostgreSQL only: only its staged load has the helper load views."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import pytest
+
+from api.settings import Settings
+from api.wiring import Runtime, build_runtime
+from tests.integration.projections_support import read_side  # noqa: F401 - fixture
+from tests.integration.test_projections_bulk import Side, _live, _snapshot
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def settings(pg_only_settings: Settings) -> Settings:
+    return pg_only_settings
+
+
+def _runtime_whose_side_load_fails(settings: Any) -> Runtime:
+    """The helper's runtime factory (run in the helper process): its side views' load fails."""
+    from projections import bulk_side
+
+    def fail(self: Any, stage: str) -> list[str]:
+        raise OSError("no space left on device")
+
+    bulk_side.SideFolds.load = fail  # type: ignore[method-assign]
+    return build_runtime(settings, create_table=False)
+
+
+def test_a_helper_that_fails_to_load_the_side_views_is_replaced_in_process(
+    runtime: Runtime, read_side: Side, caplog: pytest.LogCaptureFixture,  # noqa: F811
+) -> None:
+    store, runner = read_side
+    _live(runtime, runner)
+    live = _snapshot(store, runner)
+    caplog.set_level("INFO", logger="projections")
+    runner.rebuild(worker_runtime=partial(_runtime_whose_side_load_fails, runtime.settings))
+    assert _snapshot(store, runner) == live
+    assert [r.message for r in caplog.records if r.name == "projections.bulk_side"] == [
+        "the helper did not load membership_flows, campaign_progress (OSError: no space left on"
+        " device): folding them here"]
