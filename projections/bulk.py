@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -105,11 +107,33 @@ def bulk_rebuild(runner: Runner, views: Sequence[View], *, stop: int | None = No
         side = [v.name for v in views if v.name in SIDE] if runner.db.dialect == "postgres" \
             else []
         opener = Opener(helper, side)
+    folds = [folds_for(views, opener)]
     try:
-        return _rebuild(runner, views, top, folds_for(views, opener), page, progress)
+        return _rebuild(runner, views, top, folds[0], page, progress)
     finally:
         if opener is not None:
             opener.close()
+        # every folded state and event (~1 s to free at a million members): freed by a thread
+        # of its own, the views already in place
+        threading.Thread(target=_free, args=(folds,), name="rebuild-free", daemon=True).start()
+
+
+def _free(folds: list[Any], chunk: int = 5000) -> None:
+    """Empties the folds' maps and lists a chunk at a time: one call freeing them whole would
+    hold the interpreter's lock for its whole length (it is released between calls). Only what
+    the fold alone refers to (the fold's attribute, this loop, getrefcount's argument)."""
+    for _, f in folds.pop():
+        for v in vars(f).values():
+            if sys.getrefcount(v) > 3:
+                continue  # shared with something else: left as it is
+            if isinstance(v, dict):
+                while v:
+                    for _ in range(min(chunk, len(v))):
+                        v.popitem()
+            elif isinstance(v, list):
+                while v:
+                    del v[-chunk:]
+    gc.unfreeze()  # what is left of what _rebuild froze: the collector's again
 
 
 def _rebuild(runner: Runner, views: Sequence[View], top: int,
@@ -132,6 +156,10 @@ def _rebuild(runner: Runner, views: Sequence[View], top: int,
         log.info("loaded in %.2f s", time.perf_counter() - started)
     finally:
         if collecting:
+            # Out of the collector's sight: everything made meanwhile is in its youngest
+            # generation, which its next collection would walk in full (~2 s at a million
+            # members). Freed by reference counts (bulk_rebuild), then unfrozen.
+            gc.freeze()
             gc.enable()
     return done
 

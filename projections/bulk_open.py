@@ -13,6 +13,7 @@ events the main process sends, and loads them into the staging schema once told 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 from collections.abc import Callable, Sequence
 from operator import itemgetter
@@ -169,7 +170,18 @@ def _work(factory: Callable[[], Any], side: tuple[str, ...], inq: Any, outq: Any
                 except Exception as e:  # the main process folds them itself instead
                     outq.put(("failed", f"{type(e).__name__}: {e}"))
                     raise
+            # Done, its last message sent: it ends here, without freeing what it holds one
+            # object at a time nor collecting it once the thresholds are back (the keys, the
+            # folds: seconds at a million members, which the rebuild would wait for).
+            _close(folds, rt)
+            outq.close()
+            outq.join_thread()
+            os._exit(0)
     finally:
-        if folds is not None:
-            folds.close()
-        rt.close()
+        _close(folds, rt)
+
+
+def _close(folds: SideFolds | None, rt: Any) -> None:
+    if folds is not None:
+        folds.close()
+    rt.close()

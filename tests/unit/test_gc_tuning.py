@@ -47,3 +47,27 @@ def test_overlapping_users_on_two_threads_restore_only_when_the_last_one_leaves(
     leave.set()
     t.join(5)
     assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_a_rebuilds_folds_are_emptied_a_chunk_at_a_time_but_not_what_they_share():
+    """projections.bulk._free: what the folds alone hold is emptied (in chunks, so other
+    threads get the interpreter meanwhile); a container shared with anything else is left as
+    it is; what the rebuild froze goes back to the collector."""
+    from projections.bulk import _free
+
+    class Fold:
+        pass
+
+    shared = {"kept": 1}
+    f = Fold()
+    f.states = {i: [i] for i in range(12_345)}
+    f.closed = [(i,) for i in range(7_001)]
+    f.cache = shared
+    f.name = "fold"
+    gc.freeze()
+    assert gc.get_freeze_count() > 0
+    box = [[(frozenset(), f)]]
+    _free(box, chunk=1000)
+    assert box == [] and f.states == {} and f.closed == [] and f.name == "fold"
+    assert shared == {"kept": 1}
+    assert gc.get_freeze_count() == 0
