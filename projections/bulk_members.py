@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 OPEN_CHUNK = 5000
 COUNT_COLS = ("union_code", "scope", "status", "worker_group", "channel", "n")
 _DECRYPTS = frozenset({"Membership.Joined", "Membership.DetailsCorrected"})
-_EMPLOYS = frozenset({"Membership.Joined", "Membership.EmploymentChanged"})
 _NO_PERSONAL = (None,) * (len(PERSONAL) - 1)
 _PURGED = tuple(PURGED[c] for c in PERSONAL[:-1])
 _personal = itemgetter(*PERSONAL[:-1])
@@ -69,15 +68,6 @@ class MembersFold:
         self.unions: dict[str, list[Any]] = {}  # code -> [agg_id, parent_code]
         self.by_id: dict[str, str] = {}
         self._strings: dict[Any, Any] = {}
-        self._employments: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
-
-    def _same_employment(self, e: dict[str, Any]) -> dict[str, Any]:
-        """One dict per distinct employment (nothing changes one in place: `apply` always
-        sets a fresh copy)."""
-        try:
-            return self._employments.setdefault(tuple(e.items()), e)
-        except TypeError:  # an unhashable value: this member keeps its own
-            return e
 
     def fold(self, items: list[Item]) -> None:
         states, periods, closed, opener = self.states, self.periods, self.closed, self.opener
@@ -105,13 +95,13 @@ class MembersFold:
                       s.channel, s.joined_on)
             ev.apply(s)  # the domain's own transition, as in the live path
             s.version, s.position, s.stamp = ev.originator_version, item.position, ev.timestamp
-            # one copy of each union code, group, channel and employment that many members
-            # share (each event brings its own copies): ~0.5 KB less per member
+            # one copy of each union code, group and channel that many members share (each
+            # event brings its own copies). Not of employments: with each worker's own regions
+            # they are nearly all distinct (834,223 among 1M members: ~1.5 s to look up, for
+            # 17 % fewer dicts)
             u, d, g, c = s.union_id, s.destination_union_id, s.worker_group, s.channel
             s.union_id, s.destination_union_id = same(u, u), same(d, d)
             s.worker_group, s.channel = same(g, g), same(c, c)
-            if kind in _EMPLOYS:
-                s.employment = self._same_employment(s.employment)
             if kind == "Membership.Joined":
                 s.campaign_id = ev.campaign_id
             if kind == "Membership.PersonalDataErased":
