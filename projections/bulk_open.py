@@ -96,9 +96,11 @@ class Opener:
             if not self.side:
                 self.close()  # done with it (else: it still loads the side views)
 
-    def loaded(self, timeout: float = 600.0) -> list[str]:
+    def loaded(self) -> list[str]:
         """Once the helper has loaded the side views (`begin`): their tables to VACUUM; raises
-        RuntimeError if it failed or ended first."""
+        RuntimeError if it failed or ended first. It is waited for as long as it lives: at
+        national scale its load may outlast this process's by many minutes, and folding them
+        here instead would take longer still."""
         if self.closed:
             raise RuntimeError("the helper process was stopped")
         self._finish()
@@ -108,9 +110,6 @@ class Opener:
             except queue.Empty:
                 if not self.proc.is_alive():
                     raise RuntimeError("the helper process ended") from None
-                timeout -= 1.0
-                if timeout <= 0:
-                    raise RuntimeError("no answer from the helper process") from None
                 continue
             if isinstance(got, tuple):
                 if got[0] == LOADED:

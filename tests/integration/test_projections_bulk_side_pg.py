@@ -25,8 +25,17 @@ def settings(pg_only_settings: Settings) -> Settings:
 def _runtime_whose_side_load_fails(settings: Any) -> Runtime:
     """The helper's runtime factory (run in the helper process): its side views' load fails."""
     from projections import bulk_side
+    from projections.db import Db
 
     def fail(self: Any, stage: str) -> list[str]:
+        # half done: a table of one side view already in the staging schema, and wrong
+        half = Db(self.db.target, stage)
+        try:
+            with half.tx() as tx:
+                tx.run("CREATE TABLE @membership_flows (junk INTEGER)")
+                tx.run("INSERT INTO @membership_flows VALUES (1)")
+        finally:
+            half.close()
         raise OSError("no space left on device")
 
     bulk_side.SideFolds.load = fail  # type: ignore[method-assign]
