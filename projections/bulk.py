@@ -108,17 +108,32 @@ def bulk_rebuild(runner: Runner, views: Sequence[View], *, stop: int | None = No
             else []
         opener = Opener(helper, side)
     folds = [folds_for(views, opener)]
+    collecting = gc.isenabled()
+    # Every event and state built here stays alive until the load and none forms a cycle:
+    # the cyclic collector would only re-scan them, ever more often as they pile up (it cost
+    # ~40% of reading and folding). Whatever cyclic garbage there is waits until the end.
+    gc.disable()
     try:
         return _rebuild(runner, views, top, folds[0], page, progress)
     finally:
+        # Then out of its sight: everything made meanwhile is in its youngest generation,
+        # which its next collection would walk in full (~2 s at a million members); freed by
+        # reference counts below, then unfrozen. Not if something else is frozen already (a
+        # server's start-up, say): unfreezing would thaw that too.
+        froze = collecting and gc.get_freeze_count() == 0
+        if froze:
+            gc.freeze()
+        if collecting:
+            gc.enable()
         if opener is not None:
             opener.close()
         # every folded state and event (~1 s to free at a million members): freed by a thread
         # of its own, the views already in place
-        threading.Thread(target=_free, args=(folds,), name="rebuild-free", daemon=True).start()
+        threading.Thread(target=_free, args=(folds, froze), name="rebuild-free",
+                         daemon=True).start()
 
 
-def _free(folds: list[Any], chunk: int = 5000) -> None:
+def _free(folds: list[Any], thaw: bool, chunk: int = 5000) -> None:
     """Empties the folds' maps and lists a chunk at a time: one call freeing them whole would
     hold the interpreter's lock for its whole length (it is released between calls). Only what
     the fold alone refers to (the fold's attribute, this loop, getrefcount's argument)."""
@@ -133,34 +148,21 @@ def _free(folds: list[Any], chunk: int = 5000) -> None:
             elif isinstance(v, list):
                 while v:
                     del v[-chunk:]
-    gc.unfreeze()  # what is left of what _rebuild froze: the collector's again
+    if thaw:
+        gc.unfreeze()  # what is left of what bulk_rebuild froze: the collector's again
 
 
 def _rebuild(runner: Runner, views: Sequence[View], top: int,
              folds: list[tuple[frozenset[str], Fold]], page: int,
              progress: Progress | None) -> int:
-    collecting = gc.isenabled()
-    # Every event and state built here stays alive until the load and none forms a cycle:
-    # the cyclic collector would only re-scan them, ever more often as they pile up (it cost
-    # ~40% of reading and folding). Whatever cyclic garbage there is waits until the end.
-    gc.disable()
-    try:
-        started = time.perf_counter()
-        gt, done, stamp = _read(runner, views, folds, top, page, progress)
-        log.info("read and folded %d notifications in %.2f s", done,
-                 time.perf_counter() - started)
-        remote = next((Side(f, partial(_reread, runner, f.views, gt, page)) for _, f in folds
-                       if isinstance(f, RemoteFold)), None)
-        started = time.perf_counter()
-        _load(runner, views, folds, gt, stamp, remote)
-        log.info("loaded in %.2f s", time.perf_counter() - started)
-    finally:
-        if collecting:
-            # Out of the collector's sight: everything made meanwhile is in its youngest
-            # generation, which its next collection would walk in full (~2 s at a million
-            # members). Freed by reference counts (bulk_rebuild), then unfrozen.
-            gc.freeze()
-            gc.enable()
+    started = time.perf_counter()
+    gt, done, stamp = _read(runner, views, folds, top, page, progress)
+    log.info("read and folded %d notifications in %.2f s", done, time.perf_counter() - started)
+    remote = next((Side(f, partial(_reread, runner, f.views, gt, page)) for _, f in folds
+                   if isinstance(f, RemoteFold)), None)
+    started = time.perf_counter()
+    _load(runner, views, folds, gt, stamp, remote)
+    log.info("loaded in %.2f s", time.perf_counter() - started)
     return done
 
 

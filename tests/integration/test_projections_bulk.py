@@ -282,6 +282,27 @@ def test_a_bulk_rebuild_with_a_helper_process_opening_the_details_equals_the_liv
                          " helper process was stopped): folding them here"] if pg else [])
 
 
+def test_a_bulk_rebuild_leaves_what_a_server_froze_frozen(
+    runtime: Runtime, read_side: Side,  # noqa: F811
+) -> None:
+    """The rebuild freezes what it made and thaws it after; not when something else is frozen
+    already (a server's start-up objects, say): thawing would thaw those too."""
+    store, runner = read_side
+    _live(runtime, runner)
+    live = _snapshot(store, runner)
+    gc.freeze()
+    try:
+        assert gc.get_freeze_count() > 1000
+        runner.rebuild()
+        for t in threading.enumerate():
+            if t.name == "rebuild-free":
+                t.join(30)
+        assert gc.isenabled() and gc.get_freeze_count() > 1000  # (a few freed meanwhile)
+    finally:
+        gc.unfreeze()
+    assert _snapshot(store, runner) == live
+
+
 def test_a_bulk_rebuild_beside_a_runner_that_keeps_projecting_new_joins_loses_nothing(
     runtime: Runtime, read_side: Side,  # noqa: F811
 ) -> None:
