@@ -55,12 +55,18 @@ class Opener:
 
     def flush(self) -> None:
         if self.pending:
-            self._in.put(("open", self.pending))
+            self._put(("open", self.pending))
             self.pending = []
 
     def fold(self, rows: list[Any]) -> None:
         """Packed events for the side views' folds."""
-        self._in.put(("fold", rows))
+        self._put(("fold", rows))
+
+    def _put(self, message: tuple[str, Any]) -> None:
+        # a helper that has ended (it failed) reads nothing more: what was put for it would
+        # only pile up here (results() and loaded() tell the caller to do without it)
+        if self.proc.is_alive():
+            self._in.put(message)
 
     def begin(self, stage: str) -> None:
         """No more input; once it has opened everything, the helper loads the side views into

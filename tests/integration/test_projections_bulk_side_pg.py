@@ -54,3 +54,32 @@ def test_a_helper_that_fails_to_load_the_side_views_is_replaced_in_process(
     assert [r.message for r in caplog.records if r.name == "projections.bulk_side"] == [
         "the helper did not load membership_flows, campaign_progress (OSError: no space left on"
         " device): folding them here"]
+
+
+def _runtime_that_cannot_start(settings: Any) -> Runtime:
+    raise OSError("cannot connect")
+
+
+def test_a_helper_that_cannot_start_is_done_without(
+    runtime: Runtime, read_side: Side, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    """Its two jobs done in process: every member opened here, the side views folded from a
+    second read; nothing queued for it once it has ended."""
+    from projections.bulk_open import Opener
+
+    store, runner = read_side
+    _live(runtime, runner)
+    live = _snapshot(store, runner)
+    puts: list[tuple[str, bool]] = []  # (message, the helper alive when it was queued)
+    started = Opener.__init__
+
+    def spied(self: Opener, *args: Any, **kwargs: Any) -> None:
+        started(self, *args, **kwargs)
+        put = self._in.put
+        self.proc.join(30)  # it ends at once: before anything is sent
+        self._in.put = lambda m: (puts.append((m[0], self.proc.is_alive())), put(m))[1]
+
+    monkeypatch.setattr(Opener, "__init__", spied)
+    runner.rebuild(worker_runtime=partial(_runtime_that_cannot_start, runtime.settings))
+    assert _snapshot(store, runner) == live
+    assert puts == [("end", False)]  # only the end: no page of tokens or packed events
