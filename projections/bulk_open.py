@@ -15,7 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -79,49 +79,51 @@ class Opener:
             self._in.put(("end", stage))
             self.finished = True
 
+    def _messages(self, timeout: float | None = None) -> Iterator[Any]:
+        """What the helper sends, as it comes, while it lives (or for `timeout` seconds of
+        silence); RuntimeError once it has ended, or when the time is up."""
+        if self.closed:
+            raise RuntimeError("the helper process was stopped")
+        self._finish()
+        while True:
+            try:
+                yield self._out.get(timeout=1.0)
+            except queue.Empty:
+                if not self.proc.is_alive():
+                    raise RuntimeError("the helper process ended") from None
+                if timeout is not None:
+                    timeout -= 1.0
+                    if timeout <= 0:
+                        raise RuntimeError("no answer from the helper process") from None
+
     def results(self, timeout: float = 600.0) -> Opened:
         """Everything the helper opened, each member's from the last token sent for it
         (`sent`); {} if it failed: the caller opens in process."""
-        self._finish()
         opened: Opened = {}
         try:
-            while True:
-                try:
-                    got = self._out.get(timeout=1.0)
-                except queue.Empty:
-                    if not self.proc.is_alive():
-                        return {}
-                    timeout -= 1.0
-                    if timeout <= 0:
-                        return {}
-                    continue
+            for got in self._messages(timeout):
                 if got == DONE:
                     return opened
                 opened.update(got)
+        except RuntimeError:
+            return {}
         finally:
             if not self.side:
                 self.close()  # done with it (else: it still loads the side views)
+        return {}  # (the messages end only by raising)
 
     def loaded(self) -> list[str]:
         """Once the helper has loaded the side views (`begin`): their tables to VACUUM; raises
         RuntimeError if it failed or ended first. It is waited for as long as it lives: at
         national scale its load may outlast this process's by many minutes, and folding them
         here instead would take longer still."""
-        if self.closed:
-            raise RuntimeError("the helper process was stopped")
-        self._finish()
-        while True:
-            try:
-                got = self._out.get(timeout=1.0)
-            except queue.Empty:
-                if not self.proc.is_alive():
-                    raise RuntimeError("the helper process ended") from None
-                continue
+        for got in self._messages():
             if isinstance(got, tuple):
                 if got[0] == LOADED:
                     return list(got[1])
                 raise RuntimeError(got[1])
             # opened details no one asked for (results() not called): not needed
+        raise RuntimeError("the helper process ended")  # (unreachable: see _messages)
 
     def close(self) -> None:
         if self.closed:
