@@ -8,6 +8,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypeVar
 
+from domain.errors import ValidationError
+
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -191,8 +193,6 @@ PLATFORM_RELATED_KINDS = frozenset(
 
 def parse_enum(enum: type[E], value: str, field: str) -> E:
     """Turn user input into an enum member or raise a ValidationError naming the field."""
-    from domain.errors import ValidationError
-
     try:  # what enum(value) looks up first (a bulk import parses two enums per row)
         member = enum._value2member_map_.get(value)
     except TypeError:  # unhashable: let the enum say so

@@ -15,6 +15,7 @@ from projections.db import Tx
 from projections.subtree import SubtreeCounterView
 
 Cell = tuple[str, str, str, str, str]  # union_code, scope, status, worker_group, channel
+Move = tuple[Any, Any, Any, Any]  # a member's union, status, worker group, channel (or Nones)
 DDL = (
     """CREATE TABLE IF NOT EXISTS @membership_counts (
         union_code CODE NOT NULL, scope CODE NOT NULL, status CODE NOT NULL,
@@ -59,8 +60,11 @@ class MembershipCounts(SubtreeCounterView):
             f"SELECT {', '.join(MEMBER_COLS)} FROM @mc_members WHERE member_id {{in}}", ids)}
         members: dict[str, SimpleNamespace] = {}
         delta: dict[Cell, int] = defaultdict(int)
+        moves: dict[tuple[Move, Move], int] = {}  # (before, after) → members, spread below
         try:
             for item in items:
+                if item.kind.startswith("Union."):
+                    self._spread(parents, moves, delta)  # up the chains as they were
                 if item.kind == "Union.Established":
                     ev = item.event
                     parents[ev.code] = ev.parent_code
@@ -76,29 +80,39 @@ class MembershipCounts(SubtreeCounterView):
                     m = members.get(mid)
                     if m is None:
                         m = members[mid] = existing.get(mid) or member_state()
-                    self._move(parents, m, item, delta)
+                    self._move(m, item, moves)
+            self._spread(parents, moves, delta)
         except BaseException:
             self.reset()  # the tree cache was mutated ahead of a rolled-back transaction
             raise
         self._write(tx, delta, members, existing)
 
-    def _move(self, parents: dict[str, str | None], m: SimpleNamespace, item: Item,
-              delta: dict[Cell, int]) -> None:
+    @staticmethod
+    def _move(m: SimpleNamespace, item: Item, moves: dict[tuple[Move, Move], int]) -> None:
         before = (m.union_id, m.status, m.worker_group, m.channel)
         item.event.apply(m)  # the domain's own transition, on a stand-in for the aggregate
         m.status = str(m.status)
         after = (m.union_id, m.status, m.worker_group, m.channel)
-        if before == after:
-            return
-        for (union, *rest), sign in ((before, -1), (after, +1)):
-            if union is None:
-                continue
-            delta[(union, "self", *rest)] += sign
-            chain = self._chains.get(union)
-            if chain is None:
-                chain = self._chains[union] = self.chain(parents, union)
-            for code in chain:
-                delta[(code, "subtree", *rest)] += sign
+        if before != after:
+            key = (before, after)
+            moves[key] = moves.get(key, 0) + 1
+
+    def _spread(self, parents: dict[str, str | None], moves: dict[tuple[Move, Move], int],
+                delta: dict[Cell, int]) -> None:
+        """Adds the members' moves to `delta`: out of the cells they left, into the cells
+        they reached, at the union itself and up its chain (once per distinct move: a batch
+        of joins shares a few)."""
+        for (before, after), n in moves.items():
+            for (union, *rest), sign in ((before, -n), (after, n)):
+                if union is None:
+                    continue
+                delta[(union, "self", *rest)] += sign
+                chain = self._chains.get(union)
+                if chain is None:
+                    chain = self._chains[union] = self.chain(parents, union)
+                for code in chain:
+                    delta[(code, "subtree", *rest)] += sign
+        moves.clear()
 
     def _reparent(self, tx: Tx, parents: dict[str, str | None], item: Item,
                   delta: dict[Cell, int]) -> None:

@@ -68,6 +68,9 @@ class FlowFold:
         self.stored = stored
         self.held: dict[str, str] = {}  # where each member now is
         self.delta: dict[Key, int] = defaultdict(int)
+        # flows counted at their own union and date, spread up the chains by `_spread` (once
+        # per distinct union, date and kind: a batch of joins shares a few)
+        self.pending: dict[tuple[str, date, str], int] = {}
         self.established: list[tuple[str, str, str | None]] = []  # code, agg_id, parent
         self.reparented: dict[str, str | None] = {}  # code -> new parent
 
@@ -80,6 +83,7 @@ class FlowFold:
         for item in items:
             ev, kind = item.event, item.kind.partition(".")[2]
             if item.kind.startswith("Union."):
+                self._spread()  # the counts so far, up the chains as they were
                 self._union(kind, ev)
                 continue
             mid = item.member_id
@@ -99,16 +103,28 @@ class FlowFold:
             self._count(where, on, flow)
             if kind == "Joined" and getattr(ev, "campaign_id", None):
                 self._count(where, on, CAMPAIGN + ev.campaign_id)
+        self._spread()
 
     def _count(self, union: str, on: date, kind: str) -> None:
-        chain = self.chains.get(union)
-        if chain is None:
-            chain = self.chains[union] = self.chain(union)
-        month, day = periods_of(on)
-        delta = self.delta
-        delta[(union, "d", day, kind)] += 1
-        for code in chain:
-            delta[(code, "m", month, kind)] += 1
+        key = (union, on, kind)
+        pending = self.pending
+        pending[key] = pending.get(key, 0) + 1
+
+    def _spread(self) -> None:
+        """Adds the pending flows to `delta`: at their union and day, and at every union of
+        its chain for the month."""
+        if not self.pending:
+            return
+        delta, chains = self.delta, self.chains
+        for (union, on, kind), n in self.pending.items():
+            chain = chains.get(union)
+            if chain is None:
+                chain = chains[union] = self.chain(union)
+            month, day = periods_of(on)
+            delta[(union, "d", day, kind)] += n
+            for code in chain:
+                delta[(code, "m", month, kind)] += n
+        self.pending.clear()
 
     def _union(self, kind: str, ev: Any) -> None:
         if kind == "Established":
