@@ -1,7 +1,9 @@
 """member_directory: one row per membership, the real-name roster in masked form.
 
-Names and resident IDs are never stored in the clear: masked forms, keyed-hash lookup keys, and
-the sealed token (authorised readers open it with the vault). Erasure purges all of them.
+Names and resident IDs are never stored in the clear: masked forms, a keyed-hash lookup key of the
+name, and the sealed token (authorised readers open it with the vault). A resident ID is found
+by the row's member_id: the membership id is the ledger's keyed hash of it. Erasure purges all of
+them (a row whose name_key is gone is no longer found by resident ID).
 """
 
 from __future__ import annotations
@@ -20,23 +22,22 @@ COLS = (
     "member_id", "union_code", "destination_union_code", "status", "since", "joined_on",
     "worker_group", "channel", "relation", "employer_code", "using_unit_code", "work_region",
     "residence_region", "delegated_to", "campaign_id", "masked_name", "masked_resident_id",
-    "name_key", "resident_key", "sex", "birth_year", "personal", "erased", "version",
+    "name_key", "sex", "birth_year", "personal", "erased", "version",
     "position", "updated_at",
 )
 EMPLOYMENT = ("relation", "employer_code", "using_unit_code", "work_region", "residence_region")
-PERSONAL = ("masked_name", "masked_resident_id", "name_key", "resident_key", "sex",
-            "birth_year", "personal")
+PERSONAL = ("masked_name", "masked_resident_id", "name_key", "sex", "birth_year", "personal")
 DDL = """CREATE TABLE IF NOT EXISTS @member_directory (
     member_id CODE PRIMARY KEY, union_code CODE NOT NULL, destination_union_code CODE,
     status CODE NOT NULL, since DATE NOT NULL, joined_on DATE NOT NULL,
     worker_group CODE NOT NULL, channel CODE NOT NULL, relation CODE, employer_code CODE,
     using_unit_code CODE, work_region CODE, residence_region CODE, delegated_to CODE,
     campaign_id CODE, masked_name TEXT, masked_resident_id TEXT, name_key CODE,
-    resident_key CODE, sex TEXT, birth_year INTEGER, personal TEXT, erased BOOLEAN NOT NULL,
+    sex TEXT, birth_year INTEGER, personal TEXT, erased BOOLEAN NOT NULL,
     version INTEGER NOT NULL, position BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL)"""
 _SET = ", ".join(f"{c}=?" for c in COLS[1:])
 PURGED: dict[str, Any] = dict(masked_name=ERASED, masked_resident_id=ERASED, name_key=None,
-                              resident_key=None, sex=None, birth_year=None, personal=None)
+                              sex=None, birth_year=None, personal=None)
 # directory column -> attribute of the stand-in (the aggregate's names where they differ)
 _ATTR = {"union_code": "union_id", "destination_union_code": "destination_union_id"}
 _NOT_STATE = frozenset(EMPLOYMENT)
@@ -105,6 +106,8 @@ class MemberDirectory(View):
         "Membership.HeldAtParent", "Membership.PersonalDataErased",
     })
     tables = ("member_directory",)
+    #: 3: no resident_key column (a search by resident ID reads the row by member_id)
+    version = 3
 
     def __init__(self, db: Db, *, vault: PersonalDataVault, identity: Identity) -> None:
         super().__init__(db)
@@ -119,7 +122,10 @@ class MemberDirectory(View):
         # no query reads the directory by destination (the transfer inbox answers that): the
         # index cost an entry per member on every write and at every rebuild
         tx.drop_index("member_directory_dest_idx")
-        tx.create_index("member_directory_rkey_idx", "member_directory", "resident_key")
+        # a search by resident ID finds the row by its member_id (the membership id is the
+        # keyed hash of the resident ID): a second keyed hash and its index cost a digest and
+        # an index entry per member on every write and at every rebuild
+        tx.drop_index("member_directory_rkey_idx")
         tx.create_index("member_directory_nkey_idx", "member_directory", "name_key")
 
     def apply(self, tx: Tx, items: list[Item]) -> None:
@@ -151,7 +157,6 @@ def personal_fields(identity: Identity, token: str, details: Any) -> dict[str, A
     return dict(
         masked_name=mask_name(details.name), masked_resident_id=mask_resident_id(rid),
         name_key=identity.lookup_key("name", details.name),
-        resident_key=identity.lookup_key("resident_id", rid),
         # GB 11643: digits 7-14 are the birth date, the 17th digit's parity the sex.
         sex="male" if int(rid[16]) % 2 else "female", birth_year=int(rid[6:10]),
         personal=token,

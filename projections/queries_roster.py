@@ -30,7 +30,7 @@ class RosterQueries:
         self, union_code: str, *, subtree: bool = False, status: str | None = None,
         worker_group: str | None = None, channel: str | None = None,
         joined_from: date | None = None, joined_to: date | None = None,
-        name_key: str | None = None, resident_key: str | None = None,
+        name_key: str | None = None, resident_member_id: str | None = None,
         as_of: date | None = None, cursor: str | None = None, limit: int = 50,
     ) -> tuple[list[dict[str, Any]], str | None]:
         """A page of the union's (or subtree's) members, filtered; (rows, next_cursor)."""
@@ -65,11 +65,13 @@ class RosterQueries:
             (f"{src}.status", status, "="), (f"{src}.worker_group", worker_group, "="),
             (f"{src}.channel", channel, "="), (f"{src}.joined_on", joined_from, ">="),
             (f"{src}.joined_on", joined_to, "<="), ("d.name_key", name_key, "="),
-            ("d.resident_key", resident_key, "="), ("d.member_id", cursor, ">"),
+            ("d.member_id", resident_member_id, "="), ("d.member_id", cursor, ">"),
         ):
             if value is not None:
                 sql += f" AND {col} {op} ?"
                 params.append(value)
+        if resident_member_id is not None:  # not once the person's data was erased
+            sql += " AND d.name_key IS NOT NULL"
         sql += " ORDER BY d.member_id LIMIT ?"
         params.append(limit + 1)
         with self.db.read() as tx:

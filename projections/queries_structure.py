@@ -87,8 +87,11 @@ class StructureQueries:
         """The directory row (masked; `personal` is the sealed token for authorised readers)."""
         return self._first(f"{MEMBER_SELECT} WHERE member_id=?", (str(member_id),))
 
-    def member_by_resident_key(self, key: str) -> dict[str, Any] | None:
-        return self._first(f"{MEMBER_SELECT} WHERE resident_key=?", (key,))
+    def member_by_resident(self, member_id: str) -> dict[str, Any] | None:
+        """The row of the person whose resident ID gives this membership id
+        (`Identity.membership_id`), unless their personal data was erased."""
+        return self._first(f"{MEMBER_SELECT} WHERE member_id=? AND name_key IS NOT NULL",
+                           (str(member_id),))
 
     def _holding(self, union_code: str) -> list[UUID]:
         with self.db.read() as tx:

@@ -13,7 +13,7 @@ from domain.membership import Membership
 from domain.values import mask_mobile, mask_name, mask_resident_id
 
 #: the sealed token and the keyed-hash lookup keys stay inside the read side
-ROW_HIDDEN = frozenset({"personal", "name_key", "resident_key"})
+ROW_HIDDEN = frozenset({"personal", "name_key"})
 
 
 def person_out(ctx: Context, guard: Guard, m: Membership, *, endpoint: str,

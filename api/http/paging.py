@@ -43,4 +43,4 @@ def page(items: Sequence[T], cursor: str | None, limit: int) -> tuple[list[T], s
 
 def strip_tokens(row: dict[str, Any]) -> dict[str, Any]:
     """Read-model rows keep the sealed token for authorised readers; never send it out."""
-    return {k: v for k, v in row.items() if k not in ("personal", "name_key", "resident_key")}
+    return {k: v for k, v in row.items() if k not in ("personal", "name_key")}

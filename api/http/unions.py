@@ -125,7 +125,7 @@ def _roster(ctx: Context, caller: Guard, code: str, q: RosterSearchRequest,
         channel=q.channel and q.channel.value, joined_from=q.joined_from,
         joined_to=q.joined_to, as_of=q.as_of,
         name_key=identity.lookup_key("name", q.name) if q.name else None,
-        resident_key=identity.lookup_key("resident_id", q.resident_id.strip().upper())
+        resident_member_id=str(identity.membership_id(q.resident_id.strip().upper()))
         if q.resident_id else None, cursor=q.cursor, limit=q.limit)
     items = [roster_row(ctx, caller, r, "roster", purpose) for r in rows]
     return {"items": items, "next_cursor": None if nxt is None else str(nxt)}

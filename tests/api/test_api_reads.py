@@ -54,7 +54,13 @@ def test_roster_filters_subtree_and_search_by_name_in_the_body(client, auth, tre
     assert any(r["union_code"] == tree.village for r in found)
     by_id = client.post(f"{base}/search", headers=off, json={
         "subtree": True, "resident_id": b["person"]["resident_id"]}).json()["items"]
-    assert len(by_id) == 1
+    assert [r["union_code"] for r in by_id] == [tree.village]
+    lower = client.post(f"{base}/search", headers=off, json={
+        "subtree": True, "resident_id": f' {b["person"]["resident_id"].lower()} '}).json()
+    assert [r["member_id"] for r in lower["items"]] == [r["member_id"] for r in by_id]
+    others = client.post(f"{base}/search", headers=off, json={
+        "subtree": True, "resident_id": a["person"]["resident_id"]}).json()["items"]
+    assert [r["union_code"] for r in others] == [tree.township]
     earlier = client.get(base, params={"subtree": True, "as_of": "2024-06-01"},
                          headers=off).json()["items"]
     assert [r["union_code"] for r in earlier] == [tree.village]

@@ -97,13 +97,11 @@ def expected_directory_row(runtime: Runtime, m: Membership) -> dict[str, Any]:
     }
     details = None if m.erased else runtime.vault.open(str(m.id), m.personal)
     if details is None:
-        row.update(masked_name=ERASED, masked_resident_id=ERASED, name_key=None,
-                   resident_key=None)
+        row.update(masked_name=ERASED, masked_resident_id=ERASED, name_key=None)
     else:
         row.update(masked_name=mask_name(details.name),
                    masked_resident_id=mask_resident_id(details.resident_id),
-                   name_key=runtime.identity.lookup_key("name", details.name),
-                   resident_key=runtime.identity.lookup_key("resident_id", details.resident_id))
+                   name_key=runtime.identity.lookup_key("name", details.name))
     return row
 
 

@@ -23,6 +23,7 @@ from projections.bulk import bulk_rebuild
 from projections.bulk_load import stage_name
 from projections.bulk_open import Opener
 from projections.bulk_read import Decoder, pages
+from projections.member_directory import COLS as DIRECTORY_COLS
 from tests.builders import build_tree, join_request, person, self_employed
 from tests.integration.projections_support import read_side  # noqa: F401 - fixture
 from tests.integration.test_ledger_versioning import _v1_joined as v1_joined
@@ -76,8 +77,9 @@ def test_a_bulk_rebuild_of_a_demo_store_with_every_event_kind_equals_the_live_pr
     assert set().union(*(v.kinds for v in runner.views)) <= kinds  # every kind a view reads
     live = _snapshot(store, runner)
     assert all(live.values()), [t for t, rows in live.items() if not rows]
-    erased = [r for r in live["member_directory"] if r[22]]  # erased: purged, no keys
-    assert erased and all(r[17] is None and r[18] is None for r in erased)
+    at = {c: i for i, c in enumerate(DIRECTORY_COLS)}
+    erased = [r for r in live["member_directory"] if r[at["erased"]]]  # purged, no key
+    assert erased and all(r[at["name_key"]] is r[at["personal"]] is None for r in erased)
 
     top = runtime.ledger.recorder.max_notification_id()
     keys = _primary_keys(store, runner)

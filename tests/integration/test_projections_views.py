@@ -50,8 +50,8 @@ def test_a_join_is_listed_masked_with_lookup_keys_and_no_plaintext_reaches_the_d
         "active", tree.township, date(2025, 2, 3))
     assert row["birth_year"] == int(p.resident_id[6:10])
     assert runtime.vault.open(row["member_id"], row["personal"]) == p  # authorised readers
-    key = runtime.identity.lookup_key("resident_id", p.resident_id)
-    assert store.member_by_resident_key(key)["member_id"] == results[0].id
+    mid = str(runtime.identity.membership_id(p.resident_id))
+    assert store.member_by_resident(mid)["member_id"] == results[0].id
     by_name, _ = store.roster(tree.township,
                               name_key=runtime.identity.lookup_key("name", p.name))
     assert results[0].id in [r["member_id"] for r in by_name]
@@ -75,9 +75,11 @@ def test_erasure_purges_the_directory_copies_but_the_counts_stay(
     row = store.member(joined.id)
     assert row is not None and row["erased"] is True
     assert (row["masked_name"], row["masked_resident_id"]) == (ERASED, ERASED)
-    assert row["name_key"] is row["resident_key"] is row["personal"] is None
-    assert store.member_by_resident_key(
-        runtime.identity.lookup_key("resident_id", p.resident_id)) is None
+    assert row["name_key"] is row["personal"] is None
+    assert store.member_by_resident(str(runtime.identity.membership_id(p.resident_id))) is None
+    rows, _ = store.roster(tree.village,
+                           resident_member_id=str(runtime.identity.membership_id(p.resident_id)))
+    assert rows == []
     assert store.counts(tree.village)["self"]["by_status"]["active"] == 1
     assert store.counts(tree.acftu)["subtree"]["total"] == 1
 
