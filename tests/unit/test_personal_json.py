@@ -20,6 +20,32 @@ def test_to_json_is_the_sorted_asdict_dump(details):
     assert PersonalDetails.from_json(details.to_json()) == details
 
 
+def test_from_json_gives_a_frozen_equal_details_and_fills_missing_fields():
+    import dataclasses
+
+    d = PersonalDetails.from_json(PersonalDetails("张三", "11010519491231002X").to_json())
+    assert d == PersonalDetails("张三", "11010519491231002X") and hash(d) == hash(
+        PersonalDetails("张三", "11010519491231002X"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.name = "李四"  # type: ignore[misc]
+    older = PersonalDetails.from_json('{"name": "李四", "resident_id": "X"}'.encode())
+    assert older == PersonalDetails("李四", "X", None, None)
+    with pytest.raises(TypeError):
+        PersonalDetails.from_json(b'{"name": "a", "resident_id": "b", "nickname": "c"}')
+
+
+def test_data_keys_are_fresh_32_byte_keys():
+    from domain.personal import InMemoryKeyStore, PersonalDataVault
+
+    vault = PersonalDataVault(b"m" * 32, InMemoryKeyStore())
+    subjects = [f"s{i}" for i in range(5000)]  # more than one buffer of random bytes
+    vault.ensure_keys(subjects)
+    keys = [vault._cache[s] for s in subjects]
+    assert {len(k) for k in keys} == {32} and len(set(keys)) == len(keys)
+    sealed = vault.seal("s1", PersonalDetails("张三", "11010519491231002X"))
+    assert vault.open("s1", sealed) == PersonalDetails("张三", "11010519491231002X")
+
+
 def test_to_json_names_every_field():
     d = PersonalDetails("a", "b", "c", "d")
     assert set(json.loads(d.to_json())) == {f.name for f in fields(PersonalDetails)}
