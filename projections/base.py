@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -16,6 +17,9 @@ from projections.db import Db, Tx
 MEMBERSHIP = "Membership."
 UNION = "Union."
 EMPLOYER = "Employer."
+#: {member id: version} → {member id: [(kind, event) of the membership's events before that
+#: version, in order]}: what a view reads of members it met before (the Runner gives it)
+History = Callable[[dict[str, int]], dict[str, list[tuple[str, Any]]]]
 
 
 class Item:
@@ -62,6 +66,11 @@ class View(ABC):
     #: applied on a second connection, beside the other views, when a batch is big enough
     #: (Runner._apply_batch): the heaviest views, so that the two halves take about as long
     side: ClassVar[bool] = False
+    #: tables an earlier version of the view had: dropped with the view's own
+    retired: ClassVar[tuple[str, ...]] = ()
+    #: the events of members met in earlier batches (`History`), for views that keep no row
+    #: per member: set by the Runner that drives the view
+    history: History | None = None
 
     def __init__(self, db: Db) -> None:
         self.db = db
@@ -92,7 +101,7 @@ class View(ABC):
         return clone
 
     def drop(self, tx: Tx) -> None:
-        for t in reversed(self.tables):
+        for t in (*reversed(self.tables), *self.retired):
             tx.run(f"DROP TABLE IF EXISTS @{t}")
         tx.db.forget_types()  # the next create may define other columns
         self.reset()
@@ -107,6 +116,18 @@ def stored_ids(items: list[Item]) -> list[str]:
         if i.kind.startswith(MEMBERSHIP):
             first.setdefault(i.member_id, i.event.originator_version)
     return [m for m, v in first.items() if v != 1]
+
+
+def earlier(items: list[Item], members: Callable[[Item], bool] | None = None) -> dict[str, int]:
+    """{member id: version of its first event here} of the members among `items` (those for
+    which `members(item)` holds, if given) whose first event here is not the membership's
+    first: they had events in earlier batches."""
+    first: dict[str, int] = {}
+    for i in items:
+        if i.kind.startswith(MEMBERSHIP):
+            first.setdefault(i.member_id, i.event.originator_version)
+    wanted = None if members is None else {i.member_id for i in items if members(i)}
+    return {m: v for m, v in first.items() if v != 1 and (wanted is None or m in wanted)}
 
 
 def membership_items(items: list[Item]) -> list[Item]:

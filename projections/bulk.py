@@ -75,7 +75,6 @@ def folds_for(views: Sequence[View], opener: Opener | None = None
     if members:
         fold = MembersFold(members, opener)
         out.append((fold.kinds, fold))
-    directory = any(v.name == "member_directory" for v in views)
     side = [v for v in views if opener is not None and v.name in opener.side]
     if side:
         assert opener is not None
@@ -85,7 +84,7 @@ def folds_for(views: Sequence[View], opener: Opener | None = None
         if v in side:
             continue
         if v.name == "membership_flows":
-            out.append((v.kinds, FlowsFold(v, directory=directory)))  # type: ignore[arg-type]
+            out.append((v.kinds, FlowsFold(v)))  # type: ignore[arg-type]
         elif v.name not in MEMBERS:
             cls = FOLDS.get(v.name, ReplayFold)
             out.append((v.kinds, cls(v)))

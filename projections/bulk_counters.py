@@ -42,19 +42,15 @@ class FlowsFold:
     reaches: there, an event adds to its union's
     ancestors and Reparented moves a subtree's monthly counters to the new ancestors, so each
     union always holds the monthly flows of the unions now in its subtree (and the daily
-    flows of its own).
+    flows of its own)."""
 
-    `directory`: member_directory is rebuilt alongside: mf_members (where each member is now)
-    is its member_id and union_code, copied by the server (the union every event that places
-    a member names is the membership's union_id, which the directory keeps)."""
-
-    def __init__(self, view: MembershipFlows, directory: bool = False) -> None:
+    def __init__(self, view: MembershipFlows) -> None:
         self.view = view
-        self.directory = directory
         self.reset()
 
     def reset(self) -> None:
-        # one fold throughout: its tree and `held` are the final mf_unions and mf_members
+        # one fold throughout: its tree is the final mf_unions; `held` follows each member for
+        # its withdrawal
         self.flows = _OwnFlows({}, {}, {}, {}, lambda code: ())
         self.flows.days = {}
 
@@ -62,9 +58,7 @@ class FlowsFold:
         self.flows.fold(items)
 
     def parts(self) -> list[Part]:
-        after = frozenset({"member_directory"}) if self.directory else frozenset()
-        return [Part((self.view,), self.load, size=len(self.flows.days), after=after,
-                     post=self._post if self.directory else None, writes=("mf_members",))]
+        return [Part((self.view,), self.load, size=len(self.flows.days))]
 
     def load(self, tx: Tx) -> None:
         f = self.flows
@@ -89,13 +83,6 @@ class FlowsFold:
             for (month, kind), n in acc.items()))
         copy_rows(tx, "mf_unions", ("code", "agg_id", "parent_code"),
                   ((c, a, f.parents[c]) for c, a, _ in f.established))
-        if not self.directory:
-            copy_rows(tx, "mf_members", ("member_id", "union_code"), f.held.items())
-
-    def _post(self, tx: Tx) -> None:
-        if self.directory:
-            tx.run("INSERT INTO @mf_members (member_id, union_code)"
-                   " SELECT member_id, union_code FROM @member_directory")
 
 
 class InboxFold:

@@ -22,7 +22,6 @@ from projections.bulk_load import Part, copy_rows
 from projections.bulk_open import Opener
 from projections.db import Tx
 from projections.member_directory import COLS, EMPLOYMENT, PERSONAL, PURGED, personal_fields
-from projections.membership_counts import MEMBER_COLS
 from projections.membership_periods import COLS as PERIOD_COLS
 from projections.membership_periods import VALID_FROM, VALID_TO
 
@@ -135,16 +134,13 @@ class MembersFold:
                 self.unions[code][1] = ev.parent_code
 
     def parts(self) -> list[Part]:
-        """The directory with the counts (they copy its columns), and the periods: two loads
-        that may run side by side (they only read the folded states)."""
+        """The directory with the counts, and the periods: two loads that may run side by side
+        (they only read the folded states)."""
         out: list[Part] = []
         views = tuple(self.views[n] for n in ("member_directory", "membership_counts")
                       if n in self.views)
         if views:  # the directory's rows are wide, its details opened: weighs double
-            both = len(views) == 2
-            out.append(Part(views, self._load_members, size=2 * len(views) * len(self.states),
-                            post=self._copy_counted_members if both else None,
-                            writes=("mc_members",)))
+            out.append(Part(views, self._load_members, size=2 * len(views) * len(self.states)))
         if self.periods:
             out.append(Part((self.views["membership_periods"],), self._load_periods,
                             size=len(self.closed) + len(self.states)))
@@ -209,20 +205,8 @@ class MembersFold:
                 counts[(code, "subtree", *rest)] += n
         copy_rows(tx, "mc_unions", ("code", "agg_id", "parent_code"),
                   ((c, a, p) for c, (a, p) in self.unions.items()))
-        if "member_directory" not in self.views:  # else: _copy_counted_members
-            copy_rows(tx, "mc_members", MEMBER_COLS, (
-                (s.member_id, s.union_id, s.destination_union_id, str(s.status),
-                 s.worker_group, s.channel) for s in self.states.values()
-                if s.status is not None))
         copy_rows(tx, "membership_counts", COUNT_COLS,
                   ((*cell, n) for cell, n in counts.items() if n))
-
-    @staticmethod
-    def _copy_counted_members(tx: Tx) -> None:
-        """mc_members: the directory just loaded holds the same columns for every member (a
-        member without a status could not have a directory row): copied by the server."""
-        tx.run(f"INSERT INTO @mc_members ({', '.join(MEMBER_COLS)}) SELECT"
-               f" {', '.join(MEMBER_COLS)} FROM @member_directory")
 
 
 def _row(tx: Tx, s: State, personal: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -14,6 +14,7 @@ import json.scanner
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import (
@@ -151,6 +152,78 @@ def pages(recorder: Any, kinds: Collection[str], top: int, page: int) -> Iterato
             if gt < top:
                 ahead = pool.submit(fetch, gt + 1, top, page)
             yield rows
+
+
+#: (originator_id, originator_version, topic, state, str(originator_id))
+EarlierRow = tuple[Any, int, str, bytes, str]
+
+
+class Earlier:
+    """`View.history` from a ledger: {member id: version} → each member's events before that
+    version, as (kind, decoded event), in order. One query per call on PostgreSQL. A member's
+    earlier events are all committed, and behind every view's position when a batch holding
+    its later ones is applied."""
+
+    def __init__(self, ledger: Any) -> None:
+        self.ledger = ledger
+        self._decoder: Decoder | None = None
+        self._fetch: Callable[[dict[str, int]], list[EarlierRow]] | None = None
+
+    def __call__(self, first: dict[str, int]) -> dict[str, list[tuple[str, Any]]]:
+        out: dict[str, list[tuple[str, Any]]] = {}
+        if not first:
+            return out
+        if self._fetch is None:
+            self._decoder = Decoder(self.ledger.mapper)
+            self._fetch = (_pg_earlier(self.ledger.recorder)
+                           or _generic_earlier(self.ledger.recorder))
+        assert self._decoder is not None
+        event = self._decoder.event
+        for oid, version, topic, state, mid in self._fetch(first):
+            out.setdefault(mid, []).append((topic.rpartition(":")[2],
+                                            event(topic, state, oid, version)))
+        return out
+
+
+def _generic_earlier(recorder: Any) -> Callable[[dict[str, int]], list[EarlierRow]]:
+    def fetch(first: dict[str, int]) -> list[EarlierRow]:
+        out: list[EarlierRow] = []
+        for mid, version in first.items():
+            oid = UUID(mid)
+            out.extend((e.originator_id, e.originator_version, e.topic, e.state, mid)
+                       for e in recorder.select_events(oid, lte=version - 1))
+        return out
+
+    return fetch
+
+
+def _pg_earlier(recorder: Any) -> Callable[[dict[str, int]], list[EarlierRow]] | None:
+    datastore: Any = getattr(recorder, "datastore", None)
+    table = getattr(recorder, "events_table_name", None)
+    if table is None or not hasattr(datastore, "get_connection") or not hasattr(
+            datastore, "schema"):
+        return None
+    from psycopg import sql
+    from psycopg.rows import tuple_row
+
+    uuids = getattr(datastore, "originator_id_type", "uuid") == "uuid"
+    statement = sql.SQL(
+        "SELECT e.originator_id, e.originator_version, e.topic, e.state,"
+        " e.originator_id::text FROM unnest(%s::{}[], %s::int[]) AS w(id, v)"
+        " JOIN {}.{} e ON e.originator_id = w.id AND e.originator_version < w.v"
+        " ORDER BY e.originator_id, e.originator_version").format(
+        sql.SQL("uuid" if uuids else "text"), sql.Identifier(datastore.schema),
+        sql.Identifier(table))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the recorder's
+    def fetch(first: dict[str, int]) -> list[EarlierRow]:
+        ids = [UUID(m) for m in first] if uuids else list(first)
+        with datastore.get_connection() as conn, conn.cursor(
+                row_factory=tuple_row, binary=True) as cur:
+            cur.execute(statement, (ids, list(first.values())), prepare=True)
+            return cur.fetchall()  # type: ignore[no-any-return]
+
+    return fetch  # type: ignore[no-any-return]
 
 
 def _generic_fetch(recorder: Any, kinds: frozenset[str]) -> Callable[[int, int, int], list[Row]]:

@@ -29,8 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 #: views the helper folds and loads (their folds read only the attributes of `Event`)
 SIDE: dict[str, Callable[[Any], Any]] = {
-    # mf_members from the fold's own `held`: the directory is loaded elsewhere meanwhile
-    "membership_flows": lambda v: FlowsFold(v, directory=False),
+    "membership_flows": FlowsFold,
     "campaign_progress": CampaignFold,
 }
 

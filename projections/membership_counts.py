@@ -2,6 +2,9 @@
 
 Each membership event moves one member between at most two cells, along the union's ancestor
 chain: O(tree depth), never a scan. `Reparented` moves the union's subtree totals wholesale.
+The cell a member left is its state before the batch: for a member met in an earlier batch,
+folded from the membership's earlier events (`View.history`; a join, the bulk of the writes,
+has none), so the view keeps no row per member.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
 
-from projections.base import Item, member_state, stored_ids
+from projections.base import Item, earlier, member_state
 from projections.db import Tx
 from projections.subtree import SubtreeCounterView
 
@@ -21,15 +24,10 @@ DDL = (
         union_code CODE NOT NULL, scope CODE NOT NULL, status CODE NOT NULL,
         worker_group CODE NOT NULL, channel CODE NOT NULL, n BIGINT NOT NULL,
         PRIMARY KEY (union_code, scope, status, worker_group, channel))""",
-    # the counter's own memory of each member's cell and of the tree (self-contained view)
-    """CREATE TABLE IF NOT EXISTS @mc_members (
-        member_id CODE PRIMARY KEY, union_code CODE NOT NULL, destination_union_code CODE,
-        status CODE NOT NULL, worker_group CODE NOT NULL, channel CODE NOT NULL)""",
+    # the counter's own memory of the tree (self-contained view)
     """CREATE TABLE IF NOT EXISTS @mc_unions (code CODE PRIMARY KEY, agg_id CODE NOT NULL,
         parent_code CODE)""",
 )
-MEMBER_COLS = ("member_id", "union_code", "destination_union_code", "status", "worker_group",
-               "channel")
 
 
 class MembershipCounts(SubtreeCounterView):
@@ -40,8 +38,11 @@ class MembershipCounts(SubtreeCounterView):
         "Membership.Reactivated", "Membership.Withdrew", "Membership.Expelled",
         "Membership.HeldAtParent", "Union.Established", "Union.Reparented",
     })
-    tables = ("membership_counts", "mc_members", "mc_unions")
+    tables = ("membership_counts", "mc_unions")
     unions_table = "mc_unions"
+    #: 3: no mc_members (each member's cell before a batch comes from its earlier events)
+    version = 3
+    retired = ("mc_members",)
 
     def create(self, tx: Tx) -> None:
         for stmt in DDL:
@@ -54,10 +55,7 @@ class MembershipCounts(SubtreeCounterView):
         if not items:
             return
         parents = self._tree(tx)
-        ids = stored_ids(items)
-        existing = {r[0]: member_state(union_id=r[1], destination_union_id=r[2], status=r[3],
-                                       worker_group=r[4], channel=r[5]) for r in tx.all_in(
-            f"SELECT {', '.join(MEMBER_COLS)} FROM @mc_members WHERE member_id {{in}}", ids)}
+        existing = self._before(items)
         members: dict[str, SimpleNamespace] = {}
         delta: dict[Cell, int] = defaultdict(int)
         moves: dict[tuple[Move, Move], int] = {}  # (before, after) → members, spread below
@@ -85,7 +83,24 @@ class MembershipCounts(SubtreeCounterView):
         except BaseException:
             self.reset()  # the tree cache was mutated ahead of a rolled-back transaction
             raise
-        self._write(tx, delta, members, existing)
+        self._write(tx, delta)
+
+    def _before(self, items: list[Item]) -> dict[str, SimpleNamespace]:
+        """The state before this batch of each member met in an earlier one: its earlier
+        events of the kinds this view reads, applied as `_move` applies them."""
+        first = earlier(items)
+        if not first:
+            return {}
+        if self.history is None:
+            raise RuntimeError("membership_counts needs the runner's history of members")
+        out: dict[str, SimpleNamespace] = {}
+        for mid, events in self.history(first).items():
+            s = out[mid] = member_state()
+            for kind, ev in events:
+                if kind in self.kinds:
+                    ev.apply(s)
+            s.status = None if s.status is None else str(s.status)
+        return out
 
     @staticmethod
     def _move(m: SimpleNamespace, item: Item, moves: dict[tuple[Move, Move], int]) -> None:
@@ -145,8 +160,7 @@ class MembershipCounts(SubtreeCounterView):
             tx.run("UPDATE @mc_unions SET parent_code=? WHERE code=?",
                    (item.event.parent_code, code))
 
-    def _write(self, tx: Tx, delta: dict[Cell, int], members: dict[str, SimpleNamespace],
-               existing: dict[str, Any]) -> None:
+    def _write(self, tx: Tx, delta: dict[Cell, int]) -> None:
         # sorted: concurrent partitions then lock the counter rows in one order (no deadlock)
         changed = sorted((*cell, n) for cell, n in delta.items() if n)
         if self.local is not None:
@@ -155,9 +169,3 @@ class MembershipCounts(SubtreeCounterView):
         # empty cells are deleted so that live and rebuilt tables compare equal row for row
         tx.add_counts("membership_counts",
                       ("union_code", "scope", "status", "worker_group", "channel"), changed)
-        rows = {k: (k, m.union_id, m.destination_union_id, m.status, m.worker_group, m.channel)
-                for k, m in members.items()}
-        tx.insert("mc_members", MEMBER_COLS, [r for k, r in rows.items() if k not in existing])
-        tx.many("UPDATE @mc_members SET union_code=?, destination_union_code=?, status=?,"
-                " worker_group=?, channel=? WHERE member_id=?",
-                [r[1:] + r[:1] for k, r in rows.items() if k in existing])

@@ -20,7 +20,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from projections.base import Item, stored_ids
+from projections.base import Item, earlier
 from projections.db import Tx
 from projections.subtree import SubtreeCounterView, chain
 
@@ -29,14 +29,14 @@ DDL = (
     """CREATE TABLE IF NOT EXISTS @membership_flows (
         union_code CODE NOT NULL, grain CODE NOT NULL, period CODE NOT NULL, kind CODE NOT NULL,
         n BIGINT NOT NULL, PRIMARY KEY (union_code, grain, period, kind))""",
-    # which union holds each member now: Withdrew/Expelled do not name it
-    """CREATE TABLE IF NOT EXISTS @mf_members (member_id CODE PRIMARY KEY,
-        union_code CODE NOT NULL)""",
     # the view's own memory of the tree (self-contained: rebuildable alone)
     """CREATE TABLE IF NOT EXISTS @mf_unions (code CODE PRIMARY KEY, agg_id CODE NOT NULL,
         parent_code CODE)""",
 )
 CAMPAIGN = "campaign:"
+#: the events that name the union a member is held in (Withdrew/Expelled do not name it)
+HOLDS = frozenset({"Joined", "TransferredIn", "TransferCancelled", "HeldAtParent"})
+LEAVES = frozenset({"Membership.Withdrew", "Membership.Expelled"})
 FLOW_OF = {"Joined": "joins", "TransferredIn": "transfers_in", "TransferredOut": "transfers_out",
            "Withdrew": "withdrawals", "Expelled": "withdrawals"}
 FLOW_COLS = ("union_code", "grain", "period", "kind", "n")
@@ -87,7 +87,7 @@ class FlowFold:
                 self._union(kind, ev)
                 continue
             mid = item.member_id
-            if kind in ("Joined", "TransferredIn", "TransferCancelled", "HeldAtParent"):
+            if kind in HOLDS:
                 held[mid] = ev.union_id
             where: str | None = None
             if kind in ("Joined", "TransferredIn"):
@@ -162,14 +162,16 @@ class FlowFold:
 class MembershipFlows(SubtreeCounterView):
     name = "membership_flows"
     #: 1: counters per union, summed over the subtree at query time; 2: daily counters per
-    #: subtree too; 3: daily counters per union, identifier columns in the "C" collation
-    version = 3
+    #: subtree too; 3: daily counters per union, identifier columns in the "C" collation;
+    #: 4: no mf_members (the union a withdrawing member leaves comes from its earlier events)
+    version = 4
+    retired = ("mf_members",)
     kinds = frozenset({
         "Membership.Joined", "Membership.TransferredOut", "Membership.TransferredIn",
         "Membership.TransferCancelled", "Membership.Withdrew", "Membership.Expelled",
         "Membership.HeldAtParent", "Union.Established", "Union.Reparented",
     })
-    tables = ("membership_flows", "mf_members", "mf_unions")
+    tables = ("membership_flows", "mf_unions")
     unions_table = "mf_unions"
 
     def create(self, tx: Tx) -> None:
@@ -195,9 +197,7 @@ class MembershipFlows(SubtreeCounterView):
         if not items:
             return
         parents = self._tree(tx)
-        ids = stored_ids(items)
-        known = dict(tx.all_in("SELECT member_id, union_code FROM @mf_members"
-                               " WHERE member_id {in}", ids))
+        known = self._held_before(items)
         f = FlowFold(parents, self._by_id, self._chains, known, lambda c: self._stored(tx, c))
         try:
             f.fold(items)
@@ -215,7 +215,18 @@ class MembershipFlows(SubtreeCounterView):
             tx.insert("mf_unions", ("code", "agg_id", "parent_code"), f.established)
             tx.many("UPDATE @mf_unions SET parent_code=? WHERE code=?",
                     [(p, c) for c, p in f.reparented.items()])
-        tx.insert("mf_members", ("member_id", "union_code"),
-                  [(m, u) for m, u in f.held.items() if m not in known])
-        tx.many("UPDATE @mf_members SET union_code=? WHERE member_id=?",
-                [(u, m) for m, u in f.held.items() if m in known])
+
+    def _held_before(self, items: list[Item]) -> dict[str, str]:
+        """The union each member who withdraws or is expelled in this batch was held in
+        before it (from its earlier events): only those events need it."""
+        first = earlier(items, lambda i: i.kind in LEAVES)
+        if not first:
+            return {}
+        if self.history is None:
+            raise RuntimeError("membership_flows needs the runner's history of members")
+        known: dict[str, str] = {}
+        for mid, events in self.history(first).items():
+            for kind, ev in events:
+                if kind.partition(".")[2] in HOLDS:
+                    known[mid] = ev.union_id
+        return known

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from projections.base import MEMBERSHIP, Item, kind_of
+from projections.bulk_read import Earlier
 from projections.db import Db
 from projections.views import make_views, target_of
 
@@ -81,8 +82,10 @@ def _work(factory: Callable[[], Any], names: list[str], part: int, parts: int, s
     try:
         views = [v for v in make_views(db, rt.vault, rt.identity)
                  if v.name in names and (v.partitioned or part == 0)]
+        history = Earlier(rt.ledger)
         for v in views:
             v.partition(part, parts)
+            v.history = history
         shift = part * len(views) // parts  # partitions start on different views: less waiting
         views = views[shift:] + views[:shift]
         kinds = frozenset().union(*(v.kinds for v in views))

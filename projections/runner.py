@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from projections.base import Item, View, kind_of
-from projections.bulk_read import STOP_NONE, Decoder, Row, lean_fetch
+from projections.bulk_read import STOP_NONE, Decoder, Earlier, Row, lean_fetch
 from projections.db import Db, Tx
 from projections.gc_tuning import fewer_collections
 
@@ -60,6 +60,9 @@ class Runner:
         self._thread: threading.Thread | None = None
         self._decoder: Decoder | None = None
         self._fetch: Callable[[int, int, int], list[Row]] | None = None
+        self.history = Earlier(ledger)
+        for v in self.views:
+            v.history = self.history
         self._side: ThreadPoolExecutor | None = None  # applies the `View.side` views
         self._reader: ThreadPoolExecutor | None = None  # reads the next full batch ahead
         self.errors = 0

@@ -39,8 +39,7 @@ def test_a_bulk_rebuild_leaves_the_periods_table_all_visible_for_index_only_scan
                                 effective_on="2026-01-05") for i in range(40)])
     store, runner = open_read_side(pg_runtime, start_runner=False)
     runner.rebuild()
-    # the tables written by COPY FREEZE (mc_members and mf_members, copied by the server from
-    # the directory after its load, are only ever read through their keys)
+    # the tables written by COPY FREEZE
     tables = ["membership_periods", "member_directory", "membership_flows", "unions"]
     with psycopg.connect(pg_runtime.settings.postgres_conninfo()) as conn:
         got = {t: (pages, visible) for t, pages, visible in conn.execute(
