@@ -10,6 +10,10 @@ Two "with projections caught up" figures, each on its own fresh database:
 - with a follower (PostgreSQL): the deployment's `union-ledger project --follow` process runs
   beside the import, as in production; timed from the import's start until every view has
   committed the last event (`import with follower`).
+
+`--per-view` catches the views up one at a time instead (each reads the log itself) and prints
+what each cost per member: time, this process's CPU, and PostgreSQL's (where the projections'
+work goes; the views that read no imported event show the cost of reading alone).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import time
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -191,6 +196,24 @@ def with_follower(data: bytes, n: int, tmp: Path, batch: int = BATCH
     return import_s, caught_s, split
 
 
+def per_view(runner: Any, dbname: str | None, n: int) -> list[str]:
+    """Each view caught up on its own → a line per view: seconds, and µs per member of this
+    process's CPU and of the database's backends (PostgreSQL; "-" elsewhere)."""
+    lines = []
+    for view in runner.views:
+        pg0 = _backends_cpu(dbname) if dbname else {}
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        runner.catch_up(names=[view.name])
+        took, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        pg = "    -"
+        if dbname:
+            spent = sum(v - pg0.get(p, 0.0) for p, v in _backends_cpu(dbname).items())
+            pg = f"{spent / n * 1e6:5.0f}"
+        lines.append(f"  {view.name:22s}{took:8.2f} s   CPU per member: here"
+                     f" {cpu / n * 1e6:5.0f} µs, PostgreSQL {pg} µs")
+    return lines
+
+
 def baseline(settings: Settings, rows: list[dict[str, str]]) -> float:
     """Raw executemany of the same people (hashed id, union, group, a 200-byte blob) → rows/s."""
     if not settings.is_postgres:
@@ -223,6 +246,8 @@ def main() -> None:
                          " projections.gc_tuning), to compare")
     ap.add_argument("--no-follower", action="store_true",
                     help="skip the run with a concurrent `project --follow` process")
+    ap.add_argument("--per-view", action="store_true",
+                    help="catch the views up one at a time and print what each cost")
     args = ap.parse_args()
     if args.default_gc:  # fewer_collections() then sets the thresholds CPython starts with
         gc_tuning.BULK_THRESHOLDS = (700, 10, 10)
@@ -247,14 +272,17 @@ def main() -> None:
                                         batch_size=args.batch)
                 import_s = time.perf_counter() - start
                 assert report.recorded == args.rows, report.summary()
-                project_s = None
+                project_s, views = None, []
                 if not args.no_projections:
                     from projections import open_read_side
 
                     _, runner = open_read_side(rt, start_runner=False)
-                    start = time.perf_counter()
-                    runner.catch_up()
-                    project_s = time.perf_counter() - start
+                    if args.per_view:
+                        views = per_view(runner, dbname, args.rows)
+                    else:
+                        start = time.perf_counter()
+                        runner.catch_up()
+                        project_s = time.perf_counter() - start
             finally:
                 rt.close()
             raw = baseline(settings, rows)
@@ -269,6 +297,9 @@ def main() -> None:
     print(f"import only            {import_s:8.2f} s {n / import_s:10,.0f} members/s")
     print(f"  garbage collections  {collected.seconds:8.2f} s {collected.count:10,} during the"
           f" import (thresholds {gc_tuning.BULK_THRESHOLDS})")
+    if views:
+        print("projections, one view at a time (each reads the log itself):")
+        print("\n".join(views))
     if project_s is not None:
         both = import_s + project_s
         print(f"projections catch-up   {project_s:8.2f} s {n / project_s:10,.0f} events/s")

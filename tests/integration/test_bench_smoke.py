@@ -56,6 +56,10 @@ def test_the_ingest_and_rebuild_benchmarks_print_their_figures_beside_a_baseline
     cpu = [line for line in out.splitlines() if "CPU per member" in line]
     assert cpu and all(f"{part} " in cpu[0] for part in ("import", "follower", "PostgreSQL")), out
     assert "garbage collections" in out, out
+    out = run("scripts/bench_import.py", "--rows", "300", "--per-view", "--no-follower")
+    lines = {line.split()[0]: line for line in out.splitlines() if "CPU per member: here" in line}
+    assert {"member_directory", "membership_counts", "membership_flows"} <= set(lines), out
+    assert all(line.split()[-2].isdigit() for line in lines.values()), out  # PostgreSQL µs
     out = run("scripts/bench_all.py", "rebuild", "--members", "300", "--workers", "1")
     assert figures(out) >= {"e1"}, out
     assert all("| baseline" in line for line in out.splitlines() if line.startswith("FIGURE e"))
