@@ -100,6 +100,23 @@ class View(ABC):
         clone.reset()
         return clone
 
+    def earlier_events(self, items: list[Item], members: Callable[[Item], bool] | None = None
+                       ) -> dict[str, list[tuple[str, Any]]]:
+        """`history` of the members among `items` (those with an item for which `members`
+        holds, if given) whose first event here is not the membership's first: they had
+        events in earlier batches. Nothing to read for a batch of joins."""
+        first: dict[str, int] = {}
+        for i in items:
+            if i.kind.startswith(MEMBERSHIP):
+                first.setdefault(i.member_id, i.event.originator_version)
+        wanted = None if members is None else {i.member_id for i in items if members(i)}
+        first = {m: v for m, v in first.items() if v != 1 and (wanted is None or m in wanted)}
+        if not first:
+            return {}
+        if self.history is None:
+            raise RuntimeError(f"{self.name} needs the runner's history of members")
+        return self.history(first)
+
     def drop(self, tx: Tx) -> None:
         for t in (*reversed(self.tables), *self.retired):
             tx.run(f"DROP TABLE IF EXISTS @{t}")
@@ -116,18 +133,6 @@ def stored_ids(items: list[Item]) -> list[str]:
         if i.kind.startswith(MEMBERSHIP):
             first.setdefault(i.member_id, i.event.originator_version)
     return [m for m, v in first.items() if v != 1]
-
-
-def earlier(items: list[Item], members: Callable[[Item], bool] | None = None) -> dict[str, int]:
-    """{member id: version of its first event here} of the members among `items` (those for
-    which `members(item)` holds, if given) whose first event here is not the membership's
-    first: they had events in earlier batches."""
-    first: dict[str, int] = {}
-    for i in items:
-        if i.kind.startswith(MEMBERSHIP):
-            first.setdefault(i.member_id, i.event.originator_version)
-    wanted = None if members is None else {i.member_id for i in items if members(i)}
-    return {m: v for m, v in first.items() if v != 1 and (wanted is None or m in wanted)}
 
 
 def membership_items(items: list[Item]) -> list[Item]:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
 
-from projections.base import Item, earlier, member_state
+from projections.base import Item, member_state
 from projections.db import Tx
 from projections.subtree import SubtreeCounterView
 
@@ -88,13 +88,8 @@ class MembershipCounts(SubtreeCounterView):
     def _before(self, items: list[Item]) -> dict[str, SimpleNamespace]:
         """The state before this batch of each member met in an earlier one: its earlier
         events of the kinds this view reads, applied as `_move` applies them."""
-        first = earlier(items)
-        if not first:
-            return {}
-        if self.history is None:
-            raise RuntimeError("membership_counts needs the runner's history of members")
         out: dict[str, SimpleNamespace] = {}
-        for mid, events in self.history(first).items():
+        for mid, events in self.earlier_events(items).items():
             s = out[mid] = member_state()
             for kind, ev in events:
                 if kind in self.kinds:

@@ -20,7 +20,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from projections.base import Item, earlier
+from projections.base import Item
 from projections.db import Tx
 from projections.subtree import SubtreeCounterView, chain
 
@@ -219,13 +219,8 @@ class MembershipFlows(SubtreeCounterView):
     def _held_before(self, items: list[Item]) -> dict[str, str]:
         """The union each member who withdraws or is expelled in this batch was held in
         before it (from its earlier events): only those events need it."""
-        first = earlier(items, lambda i: i.kind in LEAVES)
-        if not first:
-            return {}
-        if self.history is None:
-            raise RuntimeError("membership_flows needs the runner's history of members")
         known: dict[str, str] = {}
-        for mid, events in self.history(first).items():
+        for mid, events in self.earlier_events(items, lambda i: i.kind in LEAVES).items():
             for kind, ev in events:
                 if kind.partition(".")[2] in HOLDS:
                     known[mid] = ev.union_id
