@@ -154,6 +154,17 @@ def pages(recorder: Any, kinds: Collection[str], top: int, page: int) -> Iterato
             yield rows
 
 
+def _pg_events(recorder: Any) -> tuple[Any, str]:
+    """The library's PostgreSQL recorder's datastore and events table ((None, "") for any
+    other recorder: those are read through the recorder's own methods)."""
+    datastore: Any = getattr(recorder, "datastore", None)
+    table = getattr(recorder, "events_table_name", None)
+    if table is None or not hasattr(datastore, "get_connection") or not hasattr(
+            datastore, "schema"):
+        return None, ""
+    return datastore, table
+
+
 #: (originator_id, originator_version, topic, state, str(originator_id))
 EarlierRow = tuple[Any, int, str, bytes, str]
 
@@ -198,10 +209,8 @@ def _generic_earlier(recorder: Any) -> Callable[[dict[str, int]], list[EarlierRo
 
 
 def _pg_earlier(recorder: Any) -> Callable[[dict[str, int]], list[EarlierRow]] | None:
-    datastore: Any = getattr(recorder, "datastore", None)
-    table = getattr(recorder, "events_table_name", None)
-    if table is None or not hasattr(datastore, "get_connection") or not hasattr(
-            datastore, "schema"):
+    datastore, table = _pg_events(recorder)
+    if datastore is None:
         return None
     from psycopg import sql
     from psycopg.rows import tuple_row
@@ -239,10 +248,8 @@ def _pg_fetch(recorder: Any, kinds: Collection[str]) -> Callable[[int, int, int]
     """The recorder's own query as plain tuples in binary (no hex bytea, no dicts, no
     Notification objects), leaving out the state of kinds no view reads; the server spells
     each id as text (cheaper than str() of the UUID here)."""
-    datastore: Any = getattr(recorder, "datastore", None)
-    table = getattr(recorder, "events_table_name", None)
-    if table is None or not hasattr(datastore, "get_connection") or not hasattr(
-            datastore, "schema"):
+    datastore, table = _pg_events(recorder)
+    if datastore is None:
         return None
     from psycopg import sql
     from psycopg.rows import tuple_row

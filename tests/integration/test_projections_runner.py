@@ -293,3 +293,29 @@ def test_the_counters_keep_no_row_per_member_and_an_older_stores_member_tables_g
         assert store2.counts(tree.village)["self"]["by_status"]["active"] == 1
     finally:
         store2.close()
+
+
+def test_a_counter_view_without_a_runners_history_says_so_and_changes_nothing(
+    runtime: Runtime, read_side: Side,  # noqa: F811
+) -> None:
+    """A view applied outside a Runner (no `history`) meets a member it saw in an earlier
+    batch: a clear error, the transaction rolled back; a batch of joins needs no history."""
+    store, runner = read_side
+    led = runtime.ledger
+    tree = build_tree(led)
+    mid = led.join(join_request(person(random.Random(9)), tree.township)).id
+    runner.catch_up()
+    before = store.counts(tree.township)
+    led.withdraw(mid, recorded_by="o")
+    counts = next(v for v in runner.views if v.name == "membership_counts")
+    alone = counts.for_db(counts.db)
+    alone.history = None
+    top = led.recorder.max_notification_id()
+    items = runner._read(top, top)[1]
+    with pytest.raises(RuntimeError, match="membership_counts needs the runner's history"), \
+            store.db.tx() as tx:
+        alone.apply(tx, items)
+    assert store.counts(tree.township) == before
+    joined = runner._read(1, top)[1]
+    assert alone.earlier_events([i for i in joined if i.member_id == str(mid)
+                                 and i.kind == "Membership.Joined"]) == {}
