@@ -17,9 +17,11 @@ from domain.enums import (
     UnionKind,
 )
 from domain.errors import ValidationError
+from domain.frozen import quick_init
 from domain.values.region import region_covers
 
 
+@quick_init
 @dataclass(frozen=True)
 class Situation:
     """A worker's employment situation, as stated when joining."""
@@ -70,6 +72,7 @@ class EmployerInfo:
     closed: bool = False
 
 
+@quick_init
 @dataclass(frozen=True)
 class Eligibility:
     union_code: str

@@ -26,6 +26,7 @@ from domain.errors import (
     RuleViolationError,
     ValidationError,
 )
+from domain.frozen import quick_init
 from domain.joining import EmployerInfo, Situation, UnionInfo, basis_for, required_parties
 from domain.ledger_base import CommandResult
 from domain.membership import Membership
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from domain.union import Union
 
 
+@quick_init
 @dataclass(frozen=True)
 class JoinRequest:
     details: PersonalDetails
@@ -145,6 +147,8 @@ class JoinLookups:
         # memberships already read (None: known absent); also lets callers explain refusals
         self.loaded: dict[UUID, Any] = dict(known or {})
         self._registry: list[Any] = []  # the campaign registry, read once (may be None)
+        # the batch's data keys were made (`make_join_keys`) when these lookups were read
+        self.keys_made = False
 
     def union(self, code: str, field: str = "union_code") -> Union:
         key = (code, field)
@@ -312,8 +316,9 @@ class JoinCommands(CampaignCommands):
     ) -> tuple[JoinRows, list[tuple[int, LedgerError]]]:
         """prepare_join_batch for bulk callers: the same keys, checks and errors, the rows as
         the stored events the library's save would write (the same bytes; no aggregates)."""
-        self.make_join_keys(requests)
         lookups = lookups or JoinLookups(self)
+        if not lookups.keys_made:
+            self.make_join_keys(requests)
         direct = self._direct_joins()
         rows = JoinRows(aggregates=None if direct else [])
         errors: list[tuple[int, LedgerError]] = []

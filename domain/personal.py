@@ -21,6 +21,8 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from domain.frozen import quick_init
+
 ERASED = "（已删除）"
 _JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 _quote = json.encoder.encode_basestring  # the C string encoder json uses when not ensure_ascii
@@ -57,6 +59,7 @@ _NONCES = _Nonces()
 os.register_at_fork(after_in_child=_NONCES.reset)
 
 
+@quick_init
 @dataclass(frozen=True)
 class PersonalDetails:
     """The real-name fields of one person. Never stored or logged in the clear."""
@@ -94,6 +97,12 @@ class PersonalDetails:
 _FIELDS = frozenset(f.name for f in fields(PersonalDetails))
 
 
+#: resident IDs per generation of Identity's memo: an id hashed within the last 16,384 hashes
+#: is not hashed again (an import has at most three batches of 2,000 in flight; a bulk caller
+#: with bigger batches only hashes some ids twice)
+_ID_GENERATION = 16_384
+
+
 class Identity:
     """Derives stable, non-reversible ids from personal identifiers with the ledger's secret."""
 
@@ -102,9 +111,12 @@ class Identity:
             raise ValueError("the ledger secret must have at least 16 bytes")
         self._secret = secret
         self._keyed = hmac.new(secret, digestmod=hashlib.sha256)  # copied: skips the key set-up
-        # the last few thousand resident ID → membership id: a bulk import asks for each
-        # row's id three times (preload, data keys, the join itself)
+        # recent resident ID → membership id, in two generations (the newer one, then the
+        # one before it): a bulk import asks for each row's id on its reading thread a batch
+        # or two ahead, then again when it checks the row; one dict cleared when full was
+        # often cleared by the reader between the two (a second HMAC for most rows)
         self._ids: dict[str, UUID] = {}
+        self._older: dict[str, UUID] = {}
 
     def digest(self, kind: str, value: str) -> bytes:
         h = self._keyed.copy()
@@ -115,9 +127,12 @@ class Identity:
         """The membership's aggregate id: HMAC of the resident ID, never the bare number."""
         mid = self._ids.get(resident_id)
         if mid is None:
-            if len(self._ids) >= 4096:
-                self._ids.clear()
+            mid = self._older.get(resident_id)
+            if mid is not None:
+                return mid
             mid = UUID(bytes=self.digest("membership", resident_id)[:16], version=4)
+            if len(self._ids) >= _ID_GENERATION:
+                self._older, self._ids = self._ids, {}
             self._ids[resident_id] = mid
         return mid
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.errors import ValidationError
+from domain.frozen import quick_init
 
 #: canonical column → (Chinese header shown in the template, accepted aliases)
 COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -45,6 +46,7 @@ _ALIASES = {_norm(zh): key for key, (zh, _) in COLUMNS.items()} | {
 }
 
 
+@quick_init
 @dataclass(frozen=True)
 class RawRow:
     """One data row: its row number as the official sees it, and cell texts by column key."""

@@ -11,11 +11,13 @@ from typing import Any
 
 from api.importer.validate import column_of
 from domain.errors import LedgerError
+from domain.frozen import quick_init
 from domain.values import mask_name, mask_resident_id
 
 OK, ERROR, REGISTERED = "通过", "错误", "已登记"
 
 
+@quick_init
 @dataclass(frozen=True)
 class RowResult:
     row_no: int

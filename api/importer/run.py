@@ -60,6 +60,7 @@ def _fetch(ledger: Ledger, batch: Sequence[Prepared], *, dry_run: bool) -> JoinL
     lookups.campaigns()
     if not dry_run:
         ledger.make_join_keys(reqs)
+        lookups.keys_made = True
     return lookups
 
 

@@ -17,6 +17,7 @@ from domain.enums import (
     WorkerGroup,
 )
 from domain.errors import LedgerError, ValidationError
+from domain.frozen import quick_init
 from domain.joining import Situation
 from domain.members import JoinRequest
 from domain.personal import PersonalDetails
@@ -83,6 +84,9 @@ def _date(text: str) -> str | None:
     t = text.strip()
     if not t:
         return None
+    if len(t) == 10 and t[4] == t[7] == "-" and t.isascii() and t[:4].isdigit() \
+            and t[5:7].isdigit() and t[8:].isdigit():
+        return t  # already ISO (what the template and most sheets hold): as the match gives it
     m = _DATE.match(t) or _COMPACT_DATE.match(t)
     if m:
         return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
@@ -93,6 +97,7 @@ def _code(text: str) -> str | None:
     return text.strip().upper() or None
 
 
+@quick_init
 @dataclass(frozen=True)
 class Prepared:
     row: RawRow

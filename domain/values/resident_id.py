@@ -12,6 +12,7 @@ from datetime import date
 from operator import mul
 
 from domain.errors import ValidationError
+from domain.frozen import quick_init
 from domain.values.region import is_province_prefix
 
 LEGACY_15_DIGIT_POLICY = (
@@ -33,6 +34,7 @@ _FORM18 = re.compile(r"[0-9]{17}[0-9X]")
 _FORM15 = re.compile(r"[0-9]{15}")
 
 
+@quick_init
 @dataclass(frozen=True)
 class ResidentId:
     """A valid 18-character resident ID; `sex` is "male" (odd 17th digit) or "female"."""

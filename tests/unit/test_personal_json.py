@@ -55,10 +55,33 @@ def test_membership_id_memo_gives_the_hmac():
     a, b = Identity(b"k" * 32), Identity(b"k" * 32)
     rid = "11010519491231002X"
     assert a.membership_id(rid) == a.membership_id(rid) == b.membership_id(rid)
-    for i in range(5000):  # past the memo's bound: still right
+    for i in range(40_000):  # past both of the memo's generations: still right
         a.membership_id(f"{i:018d}")
     assert a.membership_id(rid) == Identity(b"k" * 32).membership_id(rid)
     assert a.membership_id(rid) != Identity(b"j" * 32).membership_id(rid)
+
+
+def test_an_id_asked_again_after_a_generation_of_others_is_not_hashed_again(monkeypatch):
+    """An import asks for a row's id on its reading thread, then up to two batches later when
+    it checks the row: the memo must still hold it after a generation's worth of others."""
+    from domain import personal
+
+    ident = Identity(b"k" * 32)
+    hashed: list[str] = []
+    digest = ident.digest
+    monkeypatch.setattr(ident, "digest", lambda kind, v: hashed.append(v) or digest(kind, v))
+    n = personal._ID_GENERATION
+    first = [ident.membership_id(f"{i:018d}") for i in range(n)]
+    for i in range(n - 1):  # all but one of a second generation's worth
+        ident.membership_id(f"x{i:017d}")
+    hashed.clear()
+    assert [ident.membership_id(f"{i:018d}") for i in range(n)] == first
+    assert hashed == []
+    for i in range(n + 1):  # two generations since: hashed again, the same ids
+        ident.membership_id(f"z{i:017d}")
+    hashed.clear()
+    assert [ident.membership_id(f"{i:018d}") for i in range(3)] == first[:3]
+    assert len(hashed) == 3
 
 
 def test_nonces_never_repeat_across_buffers_and_a_forked_child_drops_the_parents():
