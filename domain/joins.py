@@ -207,7 +207,7 @@ class JoinCommands(CampaignCommands):
         situation = _situation(req.situation)
         eff = self.effective(req.effective_on)
         # R1 first: a holder is told where they are, whatever union this request names
-        mid = self.identity.membership_id(details.resident_id)
+        mid, subject = self.identity.membership(details.resident_id)
         existing = look.existing(mid)
         if isinstance(existing, Membership) and existing.holds:
             raise AlreadyMemberError(
@@ -248,7 +248,7 @@ class JoinCommands(CampaignCommands):
             employment=situation.as_dict(), basis=basis_text, campaign_id=campaign,
             effective_on=eff, recorded_by=req.recorded_by, reason=None,
         )
-        personal = self.vault.seal(str(mid), details) if seal else ""
+        personal = self.vault.seal(subject, details) if seal else ""
         return mid, existing, fields, personal, basis_text
 
     def join(self, request: JoinRequest) -> CommandResult:
@@ -301,9 +301,9 @@ class JoinCommands(CampaignCommands):
     def make_join_keys(self, requests: Sequence[JoinRequest]) -> None:
         """The data keys prepare_join_batch needs, made in one batch (idempotent: a bulk caller
         may make the next batch's keys ahead, on another thread, while it checks this one)."""
-        ids = [self.identity.membership_id(r.details.resident_id.strip().upper()) for r in requests
-               if r.details.resident_id]
-        self.vault.ensure_keys(str(i) for i in ids)
+        member = self.identity.membership
+        self.vault.ensure_keys(member(r.details.resident_id.strip().upper())[1] for r in requests
+                               if r.details.resident_id)
 
     def save_join_batch(self, ready: Sequence[Membership]) -> int:
         """join_many's second half: one atomic save (ConflictError: nothing recorded)."""

@@ -111,30 +111,36 @@ class Identity:
             raise ValueError("the ledger secret must have at least 16 bytes")
         self._secret = secret
         self._keyed = hmac.new(secret, digestmod=hashlib.sha256)  # copied: skips the key set-up
-        # recent resident ID → membership id, in two generations (the newer one, then the
-        # one before it): a bulk import asks for each row's id on its reading thread a batch
-        # or two ahead, then again when it checks the row; one dict cleared when full was
-        # often cleared by the reader between the two (a second HMAC for most rows)
-        self._ids: dict[str, UUID] = {}
-        self._older: dict[str, UUID] = {}
+        # recent resident ID → (membership id, its text form: the data key's subject), in two
+        # generations (the newer one, then the one before it): a bulk import asks for each
+        # row's id on its reading thread a batch or two ahead, then again when it checks the
+        # row; one dict cleared when full was often cleared by the reader between the two
+        self._ids: dict[str, tuple[UUID, str]] = {}
+        self._older: dict[str, tuple[UUID, str]] = {}
 
     def digest(self, kind: str, value: str) -> bytes:
         h = self._keyed.copy()
         h.update(f"{kind}\x00{value}".encode())
         return h.digest()
 
-    def membership_id(self, resident_id: str) -> UUID:
-        """The membership's aggregate id: HMAC of the resident ID, never the bare number."""
-        mid = self._ids.get(resident_id)
-        if mid is None:
-            mid = self._older.get(resident_id)
-            if mid is not None:
-                return mid
+    def membership(self, resident_id: str) -> tuple[UUID, str]:
+        """The membership's aggregate id (HMAC of the resident ID, never the bare number) and
+        `str()` of it, the subject its data key is stored under (memoised: ~1 µs a str)."""
+        ref = self._ids.get(resident_id)
+        if ref is None:
+            ref = self._older.get(resident_id)
+            if ref is not None:
+                return ref
             mid = UUID(bytes=self.digest("membership", resident_id)[:16], version=4)
+            ref = (mid, str(mid))
             if len(self._ids) >= _ID_GENERATION:
                 self._older, self._ids = self._ids, {}
-            self._ids[resident_id] = mid
-        return mid
+            self._ids[resident_id] = ref
+        return ref
+
+    def membership_id(self, resident_id: str) -> UUID:
+        """The membership's aggregate id: HMAC of the resident ID, never the bare number."""
+        return self.membership(resident_id)[0]
 
     def lookup_key(self, kind: str, value: str) -> str:
         """A searchable keyed hash (e.g. of a name) for read models; hex."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from api.importer.parse import COLUMNS, RawRow
 from domain.enums import (
@@ -22,6 +23,8 @@ from domain.joining import Situation
 from domain.members import JoinRequest
 from domain.personal import PersonalDetails
 
+T = TypeVar("T")
+
 #: the channels an official records in bulk (art. 7); online and via-platform have their own path
 IMPORT_CHANNELS = (Channel.COLLECTIVE, Channel.MOBILE_WINDOW, Channel.ONSITE_MEETING,
                    Channel.CEREMONY)
@@ -29,9 +32,7 @@ IMPORT_CHANNELS = (Channel.COLLECTIVE, Channel.MOBILE_WINDOW, Channel.ONSITE_MEE
 _GROUPS = {zh: g.value for g, zh in WORKER_GROUP_ZH.items()} | {
     g.value: g.value for g in WorkerGroup
 }
-_RELATIONS = {zh: r.value for r, zh in RELATION_ZH.items()} | {
-    r.value: r.value for r in EmploymentRelation
-}
+_RELATIONS = {zh: r for r, zh in RELATION_ZH.items()} | {r.value: r for r in EmploymentRelation}
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
@@ -67,7 +68,7 @@ def import_channel(value: str) -> str:
     )
 
 
-def _choice(text: str, table: dict[str, str], field: str, zh: str) -> str:
+def _choice(text: str, table: dict[str, T], field: str, zh: str) -> T:
     value = table.get(text.strip())
     if value is None:
         labels = "、".join(k for k in table if not k.isascii())
@@ -113,7 +114,7 @@ def to_request(row: RawRow, *, union_code: str, channel: str, recorded_by: str) 
         raise ValidationError("公民身份号码为必填项", message_en="resident_id is required",
                               code="resident_id.required", field="resident_id")
     situation = Situation(
-        relation=EmploymentRelation(relation),
+        relation=relation,
         employer_code=_code(row.get("employer_code")),
         using_unit_code=_code(row.get("using_unit_code")),
         work_region=row.get("work_region").strip() or None,

@@ -66,6 +66,11 @@ def check_char(first17: str) -> str:
             "计算校验码需要17位数字",
             "the check character needs exactly 17 digits",
         )
+    return _check_char(first17)
+
+
+def _check_char(first17: str) -> str:
+    """check_char of 17 ASCII digits already matched (parse_resident_id's forms)."""
     # 17 ASCII digits times 17 weights, from the bytes (each digit's code is 48 + its
     # value): about twice as fast as int() of each character, once per imported row
     total = sum(map(mul, first17.encode(), WEIGHTS)) - _ZEROS
@@ -123,7 +128,7 @@ def parse_resident_id(
         )
     first17 = raw[:6] + "19" + raw[6:] if legacy else raw[:17]
     born = _birth_date(first17[6:14], field, today)
-    expected = check_char(first17)
+    expected = _check_char(first17)  # the forms above matched 17 ASCII digits
     if legacy:
         number = first17 + expected
     elif raw[17] != expected:
