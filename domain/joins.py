@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from datetime import date
+from datetime import date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -102,19 +103,44 @@ _JOINED_KEYS = (*(f.name for f in fields(Membership.Joined)
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
-def _joined_state(f: dict[str, Any], personal: str, timestamp: Any) -> dict[str, Any]:
+def _joined_state(f: dict[str, Any], personal: str, timestamp: Any,
+                  effective_on: Any) -> dict[str, Any]:
     """The state the mapper stores for a new membership's Joined event (`vars(event)` less
-    the originator id and version, plus class_version), built without the event object."""
+    the originator id and version, plus class_version), built without the event object.
+    `timestamp` and `effective_on` may be given already transcoded (`_Transcoded`)."""
     return {"timestamp": timestamp, "originator_topic": _MEMBERSHIP_TOPIC,
-            "effective_on": f["effective_on"], "recorded_by": f["recorded_by"],
+            "effective_on": effective_on, "recorded_by": f["recorded_by"],
             "reason": f["reason"], "union_id": f["union_id"],
             "worker_group": f["worker_group"], "channel": f["channel"],
             "employment": f["employment"], "personal": personal, "basis": f["basis"],
             "campaign_id": f["campaign_id"], "class_version": _JOINED_CLASS_VERSION}
 
 
-if tuple(_joined_state(dict.fromkeys(_JOINED_KEYS), "", None)) != _JOINED_KEYS:
+if tuple(_joined_state(dict.fromkeys(_JOINED_KEYS), "", None, None)) != _JOINED_KEYS:
     raise RuntimeError("Membership.Joined's fields changed: update domain.joins._joined_state")
+
+
+class _Transcoded:
+    """A join's timestamp and date as the JSON transcoder writes them (`{"_type_": name,
+    "_data_": text}`), built here so that orjson needs no call back into the transcoder for
+    them: the same bytes, ~2 µs less per imported row. Dates repeat (a few hundred per file):
+    memoised."""
+
+    def __init__(self, transcoder: JSONTranscoder) -> None:
+        self._dt = transcoder.types[datetime]
+        self._date = transcoder.types[date]
+        self._dates: dict[date, dict[str, str]] = {}
+
+    def timestamp(self, ts: datetime) -> dict[str, str]:
+        return {"_type_": self._dt.name, "_data_": self._dt.encode(ts)}
+
+    def date(self, d: date) -> dict[str, str]:
+        out = self._dates.get(d)
+        if out is None:
+            if len(self._dates) >= 4096:
+                self._dates.clear()
+            out = self._dates[d] = {"_type_": self._date.name, "_data_": self._date.encode(d)}
+        return out
 
 
 @dataclass
@@ -325,6 +351,7 @@ class JoinCommands(CampaignCommands):
         seen: set[UUID] = set()
         now = Membership.Joined.create_timestamp
         to_stored = self.mapper.to_stored_event
+        coded = self._transcoded if direct else None
         for i, req in enumerate(requests):
             try:
                 mid, existing, f, personal, _ = self._check_join(req, lookups, True)
@@ -344,10 +371,12 @@ class JoinCommands(CampaignCommands):
                 rows.rejoined.events.extend(events)
                 rows.rejoined.aggregates[m.id] = m
             else:
+                assert coded is not None
+                state = _joined_state(f, personal, coded.timestamp(now()),
+                                      coded.date(f["effective_on"]))
                 rows.stored.append(StoredEvent(
                     originator_id=mid, originator_version=Membership.INITIAL_VERSION,
-                    topic=_JOINED_TOPIC, state=self._encode_state(_joined_state(f, personal,
-                                                                                now()))))
+                    topic=_JOINED_TOPIC, state=self._encode_state(state)))
         return rows, errors
 
     def save_join_rows(self, rows: JoinRows) -> int:
@@ -372,6 +401,12 @@ class JoinCommands(CampaignCommands):
         return (not self.repository.cache and cls._notify is Application._notify
                 and cls.notify is Application.notify
                 and type(self.mapper.transcoder) is JSONTranscoder)
+
+    @cached_property
+    def _transcoded(self) -> _Transcoded:
+        """The direct path's transcodings (`_direct_joins` holds the transcoder is the
+        library's JSONTranscoder)."""
+        return _Transcoded(self.mapper.transcoder)  # type: ignore[arg-type]
 
     def _encode_state(self, state: dict[str, Any]) -> bytes:
         """mapper.to_stored_event's state bytes for `state`: the transcoder's JSON (compact,

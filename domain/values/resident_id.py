@@ -9,7 +9,6 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import date
-from operator import mul
 
 from domain.errors import ValidationError
 from domain.frozen import quick_init
@@ -24,7 +23,6 @@ LEGACY_15_DIGIT_POLICY = (
 
 WEIGHTS: tuple[int, ...] = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-_ZEROS = ord("0") * sum(WEIGHTS)
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 SEXES: tuple[str, ...] = ("male", "female")
 
@@ -70,19 +68,34 @@ def check_char(first17: str) -> str:
 
 
 def _check_char(first17: str) -> str:
-    """check_char of 17 ASCII digits already matched (parse_resident_id's forms)."""
-    # 17 ASCII digits times 17 weights, from the bytes (each digit's code is 48 + its
-    # value): about twice as fast as int() of each character, once per imported row
-    total = sum(map(mul, first17.encode(), WEIGHTS)) - _ZEROS
-    return CHECK_CHARS[total % 11]
+    """check_char of 17 ASCII digits already matched (parse_resident_id's forms).
+
+    The weights are 2^17 ... 2^1 mod 11, and 13 ≡ 2 (mod 11): so the weighted sum is
+    congruent to 2 × (the digits read in base 13), which int() computes in C (~7x faster
+    than summing the weighted digits in Python, once per imported row)."""
+    return CHECK_CHARS[2 * int(first17, 13) % 11]
+
+
+#: YYYYMMDD → its date, or None if not a date (a bulk import parses one per row; there are
+#: some 45,000 days from 1900 to today, so the memo stays small)
+_BIRTHS: dict[str, date | None] = {}
+
+
+def _parse_yyyymmdd(yyyymmdd: str) -> date | None:
+    try:
+        return date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return None
 
 
 def _birth_date(yyyymmdd: str, field: str, today: date | None) -> date:
-    born: date | None
     try:
-        born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
-    except ValueError:
-        born = None
+        born = _BIRTHS[yyyymmdd]
+    except KeyError:
+        born = _parse_yyyymmdd(yyyymmdd)
+        if len(_BIRTHS) >= 65_536:  # only 8-digit strings come here: bounded anyway
+            _BIRTHS.clear()
+        _BIRTHS[yyyymmdd] = born
     if born is None or born < EARLIEST_BIRTH_DATE:
         raise _fail(
             field,

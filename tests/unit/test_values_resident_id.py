@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from domain.errors import ValidationError
 from domain.values.region import PROVINCE_PREFIXES
 from domain.values.resident_id import (
+    CHECK_CHARS,
     LEGACY_15_DIGIT_POLICY,
+    WEIGHTS,
     ResidentId,
     check_char,
     generate_resident_id,
@@ -55,6 +57,24 @@ def test_the_repr_masks_the_number() -> None:
 def test_the_check_character_follows_the_iso_7064_weights() -> None:
     assert check_char("11010519491231002") == "X"
     assert check_char("44052418800101001") == "4"
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_the_check_character_is_the_weighted_sum_of_the_standard(first17: str) -> None:
+    """check_char computes the sum in base 13 (13 ≡ 2 mod 11): the same as the standard's
+    weighted sum, digit by digit."""
+    weights = [2 ** (18 - i) % 11 for i in range(1, 18)]
+    assert tuple(weights) == WEIGHTS
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    assert check_char(first17) == CHECK_CHARS[total % 11]
+
+
+def test_birth_dates_are_judged_the_same_when_met_again() -> None:
+    for _ in range(2):  # the second time from the memo
+        _refused("110105190002300014", "resident_id.birth_date")
+        _refused("110105189912310014", "resident_id.birth_date")
+        assert parse_resident_id("11010519491231002X").birth_date == date(1949, 12, 31)
+    _refused("110105209912310010", "resident_id.future_birth_date", today=date(2026, 11, 28))
 
 
 def test_check_char_refuses_anything_but_17_digits() -> None:
