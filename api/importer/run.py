@@ -122,40 +122,49 @@ def _run_import(
     ch = import_channel(channel)
     rows = read_rows(data, filename)
     report = ImportReport(union.code, ch, dry_run, rows=len(rows))
-    ok, bad = prepare(rows, union_code=union.code, channel=ch, recorded_by=recorded_by)
-    for raw, err in bad:
-        report.add(row_result(raw.row_no, raw.get("name"), raw.get("resident_id"), err))
-    done = len(bad)
-    if progress:
-        progress(report, done)
-    # Pipelined: batch k is saved on a second thread while batch k+1 is checked, and batch k+2
-    # read (its memberships and data keys) on a third: the batches hold different people, so
-    # neither a check nor a read depends on a save still in flight. Only the checks (CPU) are
-    # left on this thread.
-    batches = [ok[k:k + batch_size] for k in range(0, len(ok), batch_size)]
+    first_row: dict[str, int] = {}  # the file's people so far (duplicates within the file)
+
+    def prepared(k: int) -> list[Prepared]:
+        """The k-th batch_size rows as requests; the rows that do not read well are reported."""
+        ok, bad = prepare(rows[k * batch_size:(k + 1) * batch_size], union_code=union.code,
+                          channel=ch, recorded_by=recorded_by, first_row=first_row)
+        for raw, err in bad:
+            report.add(row_result(raw.row_no, raw.get("name"), raw.get("resident_id"), err))
+        return ok
+
+    # Pipelined, a part of the file at a time: batch k is saved on a second thread while
+    # batch k+1 is checked here, and batch k+2 read (its memberships and data keys) on a
+    # third: the batches hold different people, so neither a check nor a read depends on a
+    # save still in flight. Each batch's rows are turned into requests only when the pipeline
+    # reaches them, so that the database (and a projections follower) has work from the
+    # first batch on instead of waiting while the whole file is read.
+    parts = -(-len(rows) // batch_size)
+    done = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-save") as saver, \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read") as reader:
         pending: _Checked | None = None
-        reading = reader.submit(_fetch, ledger, batches[0], dry_run=dry_run) if batches else None
-        for i, batch in enumerate(batches):
-            assert reading is not None
-            lookups = reading.result()
-            if i + 1 < len(batches):
-                reading = reader.submit(_fetch, ledger, batches[i + 1], dry_run=dry_run)
-            checked = _check(ledger, batch, dry_run=dry_run, lookups=lookups)
+        batch = prepared(0) if parts else []
+        reading = reader.submit(_fetch, ledger, batch, dry_run=dry_run) if batch else None
+        for k in range(parts):
+            lookups = reading.result() if reading is not None else None
+            following = prepared(k + 1) if k + 1 < parts else []
+            reading = (reader.submit(_fetch, ledger, following, dry_run=dry_run)
+                       if following else None)
+            checked = _check(ledger, batch, dry_run=dry_run, lookups=lookups) if batch \
+                else None
             if pending is not None:
                 _finish(ledger, pending, report, dry_run=dry_run)
-                done += len(pending.batch)
-                if progress:
-                    progress(report, done)
-            if not dry_run:
+            if checked is not None and not dry_run:
                 checked.saving = saver.submit(ledger.save_join_rows, checked.ready)
             pending = checked
+            if progress:  # the rows up to this part, less the batch still being saved
+                done = min((k + 1) * batch_size, len(rows)) - (len(batch) if checked else 0)
+                progress(report, done)
+            batch = following
         if pending is not None:
             _finish(ledger, pending, report, dry_run=dry_run)
-            done += len(pending.batch)
-            if progress:
-                progress(report, done)
+        if progress and done != len(rows):
+            progress(report, len(rows))
     return report
 
 

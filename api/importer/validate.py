@@ -6,6 +6,7 @@ Only spreadsheet concerns live here: Chinese labels, date spellings, duplicates 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -129,12 +130,17 @@ def to_request(row: RawRow, *, union_code: str, channel: str, recorded_by: str) 
 
 
 def prepare(
-    rows: list[RawRow], *, union_code: str, channel: str, recorded_by: str,
+    rows: Sequence[RawRow], *, union_code: str, channel: str, recorded_by: str,
+    first_row: dict[str, int] | None = None,
 ) -> tuple[list[Prepared], list[tuple[RawRow, LedgerError]]]:
-    """Requests for the rows that read well; the rest, and repeats of a person, as errors."""
+    """Requests for the rows that read well; the rest, and repeats of a person, as errors.
+
+    `first_row` (resident ID → the row it was first met on) carries the file's people from
+    one call to the next when a file is prepared a part at a time."""
     ok: list[Prepared] = []
     bad: list[tuple[RawRow, LedgerError]] = []
-    first_row: dict[str, int] = {}
+    if first_row is None:
+        first_row = {}
     for row in rows:
         try:
             req = to_request(row, union_code=union_code, channel=channel,

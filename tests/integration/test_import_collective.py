@@ -194,3 +194,27 @@ def test_an_import_runs_with_fewer_garbage_collections_and_puts_the_defaults_bac
             batch_size=10, progress=lambda report, done: seen.append(gc.get_threshold()))
     assert seen and set(seen) == {BULK_THRESHOLDS}
     assert gc.get_threshold() == before
+
+
+def test_a_file_is_prepared_a_part_at_a_time_yet_judged_as_a_whole(runtime):
+    """Rows become requests one batch at a time (the pipeline's first save starts before the
+    whole file is read): a person repeated in a later part is still a duplicate naming the
+    first row, a part of nothing but bad rows is reported and skipped, and progress only
+    grows, ending at every row."""
+    rng = random.Random(8)
+    tree = build_tree(runtime.ledger)
+    rows = [valid_row(rng) for _ in range(35)]
+    for i in range(10, 20):  # the second part of ten: every row bad
+        rows[i] = rows[i] | {"worker_group": "宇航员"}
+    rows[27] = dict(rows[2])  # the person of row 4 again, two parts later (row 29)
+    data = xlsx_bytes(rows)
+    seen: list[int] = []
+    dry = _import(runtime, tree, data, "s.xlsx", batch_size=10, dry_run=True)
+    report = _import(runtime, tree, data, "s.xlsx", batch_size=10,
+                     progress=lambda report, done: seen.append(done))
+    for r in (dry, report):
+        errors = {e.row_no: e.code for e in r.errors}
+        assert errors == {**{i + 2: "worker_group.unknown" for i in range(10, 20)},
+                          29: "import.duplicate_in_file"}
+    assert report.recorded == 24 == report.count(OK)  # 35 rows, 10 bad, one repeated
+    assert seen == sorted(seen) and seen[-1] == 35
