@@ -10,7 +10,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from domain.errors import ValidationError
 from domain.frozen import quick_init
@@ -89,7 +89,7 @@ def _decode(data: bytes) -> str:
 
 
 def _table_csv(data: bytes) -> list[list[str]]:
-    return [list(r) for r in csv.reader(io.StringIO(_decode(data), newline=""))]
+    return list(csv.reader(io.StringIO(_decode(data), newline="")))  # each row a new list
 
 
 def _table_xlsx(data: bytes) -> list[list[Any]]:
@@ -129,8 +129,11 @@ def read_rows(data: bytes, filename: str = "") -> list[RawRow]:
                           "import.missing_columns", missing=missing)
     rows: list[RawRow] = []
     cell = _cell if xlsx else str.strip  # CSV cells are all text: _cell would only strip them
+    # every column one of ours (as in the template): no column to filter out
+    every = cast(list[str], keys) if None not in keys else None
     for i, raw in enumerate(table[header_at + 1:], start=header_at + 2):
-        values = {k: cell(v) for k, v in zip(keys, raw, strict=False) if k is not None}
+        values = dict(zip(every, map(cell, raw), strict=False)) if every else {
+            k: cell(v) for k, v in zip(keys, raw, strict=False) if k is not None}
         if not any(values.values()):
             continue
         rows.append(RawRow(i, values))

@@ -108,24 +108,20 @@ class Prepared:
 
 def to_request(row: RawRow, *, union_code: str, channel: str, recorded_by: str) -> JoinRequest:
     """The row as a JoinRequest; refuses only what the ledger cannot see (labels, blanks)."""
-    group = _choice(row.get("worker_group"), _GROUPS, "worker_group", "职业群体")
-    relation = _choice(row.get("relation"), _RELATIONS, "situation.relation", "就业形态")
-    rid = row.get("resident_id").replace(" ", "").upper()
+    get = row.values.get  # the cells by column key ("" when the sheet lacks the column)
+    group = _choice(get("worker_group", ""), _GROUPS, "worker_group", "职业群体")
+    relation = _choice(get("relation", ""), _RELATIONS, "situation.relation", "就业形态")
+    rid = get("resident_id", "").replace(" ", "").upper()
     if not rid:
         raise ValidationError("公民身份号码为必填项", message_en="resident_id is required",
                               code="resident_id.required", field="resident_id")
-    situation = Situation(
-        relation=relation,
-        employer_code=_code(row.get("employer_code")),
-        using_unit_code=_code(row.get("using_unit_code")),
-        work_region=row.get("work_region").strip() or None,
-        residence_region=row.get("residence_region").strip() or None,
-    )
+    situation = Situation(relation, _code(get("employer_code", "")),
+                          _code(get("using_unit_code", "")),
+                          get("work_region", "").strip() or None,
+                          get("residence_region", "").strip() or None)
     return JoinRequest(
-        details=PersonalDetails(name=row.get("name"), resident_id=rid,
-                                phone=row.get("phone").strip() or None),
-        union_code=union_code, worker_group=group, channel=channel, situation=situation,
-        recorded_by=recorded_by, effective_on=_date(row.get("joined_on")),
+        PersonalDetails(get("name", ""), rid, get("phone", "").strip() or None),
+        union_code, group, channel, situation, recorded_by, _date(get("joined_on", "")),
     )
 
 
