@@ -40,14 +40,22 @@ def kind_of(topic: str) -> str:
     return topic.rpartition(":")[2]
 
 
+_MEMBER: dict[str, Any] = dict(
+    status=None, union_id=None, destination_union_id=None, worker_group=None, channel=None,
+    employment=None, personal=None, joined_on=None, since=None, delegated_to=None, erased=False,
+)
+
+
 def member_state(**fields: Any) -> SimpleNamespace:
-    """A stand-in for a Membership that the events' `apply` methods can mutate."""
-    base: dict[str, Any] = dict(
-        status=None, union_id=None, destination_union_id=None, worker_group=None, channel=None,
-        employment={}, personal=None, joined_on=None, since=None, delegated_to=None, erased=False,
-    )
-    base.update(fields)
-    return SimpleNamespace(**base)
+    """A stand-in for a Membership that the events' `apply` methods can mutate (filled from a
+    template: ~2x faster than SimpleNamespace(**fields), three per member in a live batch)."""
+    s = SimpleNamespace()
+    d = s.__dict__
+    d.update(_MEMBER)
+    d["employment"] = {}  # each its own
+    if fields:
+        d.update(fields)
+    return s
 
 
 class View(ABC):

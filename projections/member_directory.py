@@ -43,10 +43,12 @@ _ATTR = {"union_code": "union_id", "destination_union_code": "destination_union_
 _NOT_STATE = frozenset(EMPLOYMENT)
 
 
+_BLANK = dict.fromkeys(PERSONAL + ("campaign_id", "version", "position", "updated_at"))
+
+
 def _blank(member_id: str) -> SimpleNamespace:
     s = member_state(member_id=member_id)
-    s.__dict__.update(dict.fromkeys(PERSONAL + ("campaign_id", "version", "position",
-                                                 "updated_at")))
+    s.__dict__.update(_BLANK)
     return s
 
 
