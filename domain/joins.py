@@ -65,6 +65,8 @@ def _details(d: PersonalDetails, today: date) -> PersonalDetails:
         )
     rid = parse_resident_id(d.resident_id, today=today)
     phone = parse_mobile(d.phone) if d.phone else None
+    if name == d.name and rid.number == d.resident_id and phone == d.phone:
+        return d  # already clean (an import's rows are): the same frozen details
     return PersonalDetails(name=name, resident_id=rid.number, phone=phone, address=d.address)
 
 
