@@ -12,6 +12,7 @@ import hmac
 import json
 import os
 import threading
+from binascii import a2b_base64
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Protocol
@@ -282,22 +283,8 @@ class PersonalDataVault:
                   wrapped: dict[str, bytes]) -> list[PersonalDetails | None]:
         """`open_many` given the wrapped keys `keystore.get_many` returned for the subjects
         (a caller may fetch the next chunk's keys while this one is opened)."""
-        unwrap, b64decode, details = self._master.decrypt, base64.b64decode, PersonalDetails
-        out: list[PersonalDetails | None] = []
-        for subject, token in pairs:
-            w = wrapped.get(subject)
-            if not token or w is None:
-                out.append(None)
-                continue
-            raw, aad = b64decode(token), subject.encode()
-            try:
-                key = unwrap(w[:12], w[12:], aad)  # = self._unwrap(subject, w)
-                plain = AESGCM(key).decrypt(raw[:12], raw[12:], aad)
-            except InvalidTag:  # sealed under an erased key (see `open`)
-                out.append(None)
-                continue
-            out.append(details.from_json(plain))
-        return out
+        get, open_wrapped = wrapped.get, self.open_wrapped
+        return [open_wrapped(subject, token, get(subject)) for subject, token in pairs]
 
     def open_wrapped(self, subject: str, token: str | None,
                      wrapped: bytes | None) -> PersonalDetails | None:
@@ -305,7 +292,13 @@ class PersonalDataVault:
         key was erased); caches nothing."""
         if not token or wrapped is None:
             return None
-        return self.open_with([(subject, token)], {subject: wrapped})[0]
+        raw, aad = a2b_base64(token), subject.encode()  # = base64.b64decode(token)
+        try:
+            key = self._master.decrypt(wrapped[:12], wrapped[12:], aad)  # = self._unwrap
+            plain = AESGCM(key).decrypt(raw[:12], raw[12:], aad)
+        except InvalidTag:  # sealed under an erased key (see `open`)
+            return None
+        return PersonalDetails.from_json(plain)
 
     def erase(self, subject: str) -> bool:
         """Destroys the subject's data key: every sealed copy becomes unreadable."""
