@@ -63,3 +63,10 @@ def test_the_ingest_and_rebuild_benchmarks_print_their_figures_beside_a_baseline
     out = run("scripts/bench_all.py", "rebuild", "--members", "300", "--workers", "1")
     assert figures(out) >= {"e1"}, out
     assert all("| baseline" in line for line in out.splitlines() if line.startswith("FIGURE e"))
+
+
+@pytest.mark.parametrize("phase", ["import", "project"])
+def test_the_instruction_count_workload_runs_natively(phase: str) -> None:
+    """What scripts/bench_instructions.py runs under callgrind: the import of a few rows (and
+    the catch-up), asserted inside (every row recorded)."""
+    run("scripts/bench_instructions.py", "--workload", phase, "--rows", "30")
