@@ -30,12 +30,12 @@ _quote = json.encoder.encode_basestring  # the C string encoder json uses when n
 
 
 class _Nonces:
-    """AES-GCM nonces (12 bytes) and data keys (32) cut from os.urandom read 48 KiB at a time:
-    one system call per ~4,000 nonces instead of one per seal and one per key (a bulk import
-    makes a key, wraps it and seals with it for every row). Each byte is handed out once. A
-    nonce must be unpredictable and never repeat; a key must be unpredictable too, and is as
-    secret as the process's memory, where it is kept anyway. A forked child drops the buffer
-    it inherited, so parent and child never hand out the same bytes."""
+    """AES-GCM nonces (12 bytes) for seals, cut from os.urandom read 48 KiB at a time: one
+    system call per ~4,000 seals instead of one per seal (a bulk import seals every row; a
+    batch's data keys and the nonces that wrap them come from one read of their own, in
+    `ensure_keys`). Each byte is handed out once. A nonce must be unpredictable and never
+    repeat. A forked child drops the buffer it inherited, so parent and child never hand out
+    the same bytes."""
 
     SIZE = 12 * 4096
 
@@ -198,10 +198,6 @@ class PersonalDataVault:
         self.keystore = keystore
         self._cache: dict[str, bytes] = {}
 
-    def _wrap(self, subject: str, data_key: bytes) -> bytes:
-        nonce = _NONCES.take()
-        return nonce + self._master.encrypt(nonce, data_key, subject.encode())
-
     def _unwrap(self, subject: str, wrapped: bytes) -> bytes:
         return self._master.decrypt(wrapped[:12], wrapped[12:], subject.encode())
 
@@ -226,7 +222,8 @@ class PersonalDataVault:
             at = 44 * i
             key, nonce = rand[at:at + 32], rand[at + 32:at + 44]
             fresh[subject] = key
-            wrapped[subject] = nonce + encrypt(nonce, key, subject.encode())  # = _wrap
+            # wrapped: the nonce, then the key under the master key (the subject as AAD)
+            wrapped[subject] = nonce + encrypt(nonce, key, subject.encode())
         stored = self.keystore.put_many(wrapped)
         cache = self._cache
         for subject in stored or ():
