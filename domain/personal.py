@@ -188,6 +188,18 @@ class InMemoryKeyStore:
             return self._keys.pop(subject, None) is not None
 
 
+def _opened(key: bytes, sealed: bytes, aad: bytes) -> PersonalDetails | None:
+    """The details sealed under `key` (a token, base64-decoded: the nonce, then the
+    ciphertext), or None when it was sealed under another key: one that was erased (a person
+    who rejoins after erasure gets a fresh key, and their older events stay unreadable, as
+    erasure promised)."""
+    try:
+        plain = AESGCM(key).decrypt(sealed[:12], sealed[12:], aad)
+    except InvalidTag:
+        return None
+    return PersonalDetails.from_json(plain)
+
+
 class PersonalDataVault:
     """Seals and opens PersonalDetails with a data key per subject (membership id)."""
 
@@ -262,14 +274,7 @@ class PersonalDataVault:
         key = self._key(subject)
         if key is None:
             return None
-        raw = base64.b64decode(token)
-        try:
-            plain = AESGCM(key).decrypt(raw[:12], raw[12:], subject.encode())
-        except InvalidTag:
-            # Sealed under a data key that was erased: a person who rejoins after erasure
-            # gets a fresh key, and their older events stay unreadable, as erasure promised.
-            return None
-        return PersonalDetails.from_json(plain)
+        return _opened(key, a2b_base64(token), subject.encode())
 
     def open_many(self, pairs: list[tuple[str, str]]) -> list[PersonalDetails | None]:
         """`open` for many (subject, token) pairs with one keystore query; caches no keys
@@ -289,13 +294,12 @@ class PersonalDataVault:
         key was erased); caches nothing."""
         if not token or wrapped is None:
             return None
-        raw, aad = a2b_base64(token), subject.encode()  # = base64.b64decode(token)
+        aad = subject.encode()
         try:
             key = self._master.decrypt(wrapped[:12], wrapped[12:], aad)  # = self._unwrap
-            plain = AESGCM(key).decrypt(raw[:12], raw[12:], aad)
-        except InvalidTag:  # sealed under an erased key (see `open`)
+        except InvalidTag:
             return None
-        return PersonalDetails.from_json(plain)
+        return _opened(key, a2b_base64(token), aad)
 
     def erase(self, subject: str) -> bool:
         """Destroys the subject's data key: every sealed copy becomes unreadable."""
