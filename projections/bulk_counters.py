@@ -14,7 +14,13 @@ from projections.campaign_progress import CampaignProgress
 from projections.campaign_progress import Delta as CampaignDelta
 from projections.campaign_progress import fold as fold_campaigns
 from projections.db import Tx
-from projections.membership_flows import FLOW_COLS, FlowFold, MembershipFlows, periods_of
+from projections.membership_flows import (
+    DAY_KEY,
+    MONTH_KEY,
+    FlowFold,
+    MembershipFlows,
+    periods_of,
+)
 from projections.transfer_inbox import COLS as INBOX_COLS
 from projections.transfer_inbox import TransferInbox
 from projections.transfer_inbox import fold as fold_inbox
@@ -64,22 +70,22 @@ class FlowsFold:
         f = self.flows
         own: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)  # union: month, kind
 
-        def daily() -> Iterator[tuple[str, str, str, str, int]]:
+        def daily() -> Iterator[tuple[str, str, str, int]]:
             for (union, on, kind), n in f.days.items():
                 month, day = periods_of(on)
                 months = own[union]
                 months[(month, kind)] = months.get((month, kind), 0) + n
-                yield union, "d", day, kind, n  # the union's own
+                yield day, kind, union, n  # the union's own
 
-        copy_rows(tx, "membership_flows", FLOW_COLS, daily())
+        copy_rows(tx, "membership_flow_days", (*DAY_KEY, "n"), daily())
         subtree: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
         for union, months in own.items():  # each union's months up its chain, once
             for code in f.chain(union):
                 acc = subtree[code]
                 for key, n in months.items():
                     acc[key] = acc.get(key, 0) + n
-        copy_rows(tx, "membership_flows", FLOW_COLS, (
-            (code, "m", month, kind, n) for code, acc in subtree.items()
+        copy_rows(tx, "membership_flows", (*MONTH_KEY, "n"), (
+            (code, month, kind, n) for code, acc in subtree.items()
             for (month, kind), n in acc.items()))
         copy_rows(tx, "mf_unions", ("code", "agg_id", "parent_code"),
                   ((c, a, f.parents[c]) for c, a, _ in f.established))

@@ -1,5 +1,6 @@
 """membership_flows: joins, transfers in/out, withdrawals and campaign joins per union SUBTREE and
-month, and per union and day (so an as-of date inside a month stays exact).
+month (`membership_flows`), and per union and day (`membership_flow_days`, so an as-of date
+inside a month stays exact).
 
 Monthly ('m'): each event adds one to the union where it happened and to every ancestor of it
 (O(tree depth), the way membership_counts moves members), so a dashboard reads a subtree's
@@ -9,7 +10,9 @@ old ancestors to the new ones: a reparented union takes its history along.
 
 Daily ('d'): only at the union where the event happened. They serve one month at a time (the
 as-of date's), summed over the subtree at query time (projections.reports): the subtree copies
-were 2.7M of 3.3M rows at 1M members, for a query that reads a month's days.
+were 2.7M of 3.3M rows at 1M members, for a query that reads a month's days. A table of their
+own, keyed by day first: that key is the query's index (the days after a date), so the 1.44M
+daily counters at 1M members need one index instead of the shared key and a second index.
 """
 
 from __future__ import annotations
@@ -25,21 +28,28 @@ from projections.db import Tx
 from projections.subtree import SubtreeCounterView, chain
 
 DDL = (
-    # n: the flows of the union's whole subtree (itself included)
+    # n: the flows of the union's whole subtree (itself included) in the month `period`
     """CREATE TABLE IF NOT EXISTS @membership_flows (
-        union_code CODE NOT NULL, grain CODE NOT NULL, period CODE NOT NULL, kind CODE NOT NULL,
-        n BIGINT NOT NULL, PRIMARY KEY (union_code, grain, period, kind))""",
+        union_code CODE NOT NULL, period CODE NOT NULL, kind CODE NOT NULL,
+        n BIGINT NOT NULL, PRIMARY KEY (union_code, period, kind))""",
     # the view's own memory of the tree (self-contained: rebuildable alone)
     """CREATE TABLE IF NOT EXISTS @mf_unions (code CODE PRIMARY KEY, agg_id CODE NOT NULL,
         parent_code CODE)""",
 )
+# n: the flows of the union itself on the day `period`. The key is the as-of query's index (the
+# days after a date, then the subtree's unions), with n in it: read from the index alone (on
+# SQLite the table is that index). Not a counter table: an update of n is never a HOT one
+DAYS_DDL = """CREATE TABLE IF NOT EXISTS @membership_flow_days (
+    period CODE NOT NULL, kind CODE NOT NULL, union_code CODE NOT NULL,
+    n BIGINT NOT NULL, PRIMARY KEY (period, kind, union_code){}){}"""
 CAMPAIGN = "campaign:"
 #: the events that name the union a member is held in (Withdrew/Expelled do not name it)
 HOLDS = frozenset({"Joined", "TransferredIn", "TransferCancelled", "HeldAtParent"})
 LEAVES = frozenset({"Membership.Withdrew", "Membership.Expelled"})
 FLOW_OF = {"Joined": "joins", "TransferredIn": "transfers_in", "TransferredOut": "transfers_out",
            "Withdrew": "withdrawals", "Expelled": "withdrawals"}
-FLOW_COLS = ("union_code", "grain", "period", "kind", "n")
+MONTH_KEY = ("union_code", "period", "kind")  # membership_flows, then n
+DAY_KEY = ("period", "kind", "union_code")  # membership_flow_days, then n
 Key = tuple[str, str, str, str]  # union_code (the subtree's root), grain, period, kind
 Row = tuple[str, str, str, int]  # grain, period, kind, n
 
@@ -159,38 +169,50 @@ class FlowFold:
         self.chains.clear()
 
 
+def split(delta: dict[Key, int]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The non-zero counters as rows of membership_flows and of membership_flow_days, each in
+    its key's order (concurrent partitions then lock the rows in one order: no deadlock)."""
+    months, days = [], []
+    for (union, grain, period, kind), n in delta.items():
+        if n:
+            if grain == "m":
+                months.append((union, period, kind, n))
+            else:
+                days.append((period, kind, union, n))
+    months.sort()
+    days.sort()
+    return months, days
+
+
 class MembershipFlows(SubtreeCounterView):
     name = "membership_flows"
     #: 1: counters per union, summed over the subtree at query time; 2: daily counters per
     #: subtree too; 3: daily counters per union, identifier columns in the "C" collation;
-    #: 4: no mf_members (the union a withdrawing member leaves comes from its earlier events)
-    version = 4
+    #: 4: no mf_members (the union a withdrawing member leaves comes from its earlier events);
+    #: 5: the daily counters in membership_flow_days, keyed by day
+    version = 5
     retired = ("mf_members",)
     kinds = frozenset({
         "Membership.Joined", "Membership.TransferredOut", "Membership.TransferredIn",
         "Membership.TransferCancelled", "Membership.Withdrew", "Membership.Expelled",
         "Membership.HeldAtParent", "Union.Established", "Union.Reparented",
     })
-    tables = ("membership_flows", "mf_unions")
+    tables = ("membership_flows", "membership_flow_days", "mf_unions")
     unions_table = "mf_unions"
 
     def create(self, tx: Tx) -> None:
         for stmt in DDL:
             tx.run(stmt)
+        pg = tx.db.dialect == "postgres"
+        tx.run(DAYS_DDL.format(" INCLUDE (n)" if pg else "", "" if pg else " WITHOUT ROWID"))
         tx.counter_table("membership_flows")
-
-    def create_indexes(self, tx: Tx) -> None:
-        # the days of a month after a date, over a subtree (projections.reports): read from
-        # the index alone (today or a month's end: an empty range, found at once)
-        tx.create_index("membership_flows_days_idx", "membership_flows",
-                        "period, kind, union_code, n", where="grain = 'd'")
 
     def _stored(self, tx: Tx, code: str) -> Iterable[Row]:
         """The union's monthly subtree counters written so far."""
         if self.local is not None:  # only this partition's counters move with it here
             return [(*k[1:], n) for k, n in self.local.items() if k[0] == code and k[1] == "m"]
-        return tx.all("SELECT grain, period, kind, n FROM @membership_flows WHERE union_code=?"
-                      " AND grain='m'", (code,))
+        return tx.all("SELECT 'm', period, kind, n FROM @membership_flows WHERE union_code=?",
+                      (code,))
 
     def apply(self, tx: Tx, items: list[Item]) -> None:
         items = [i for i in items if i.kind in self.kinds]
@@ -204,13 +226,13 @@ class MembershipFlows(SubtreeCounterView):
         except BaseException:
             self.reset()  # the tree cache was mutated ahead of a rolled-back transaction
             raise
-        # sorted: concurrent partitions then lock the counter rows in one order (no deadlock)
-        changed = sorted((*k, n) for k, n in f.delta.items() if n)
         if self.local is not None:
             for k, n in f.delta.items():
                 self.local[k] = self.local.get(k, 0) + n
+        months, days = split(f.delta)
         # a reparented subtree leaves zeros behind: deleted, so live and rebuilt rows compare
-        tx.add_counts("membership_flows", ("union_code", "grain", "period", "kind"), changed)
+        tx.add_counts("membership_flows", MONTH_KEY, months)
+        tx.add_counts("membership_flow_days", DAY_KEY, days)
         if self.shared_writes:
             tx.insert("mf_unions", ("code", "agg_id", "parent_code"), f.established)
             tx.many("UPDATE @mf_unions SET parent_code=? WHERE code=?",

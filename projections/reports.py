@@ -15,12 +15,12 @@ FLOWS = ("joins", "transfers_in", "transfers_out", "withdrawals")
 
 # membership_flows: the union's monthly counters (its whole subtree's: the root's rows are the
 # nation's) up to the as-of month included, minus the days of that month after the as-of date
-# (the daily counters each union keeps for itself, summed over the subtree): for today or a
-# month's end there are none, and the index on the days finds that at once
+# (membership_flow_days: the counters each union keeps for itself, summed over the subtree):
+# for today or a month's end there are none, and that table's key (day first) finds that at once
 _MONTHS_SQL = ("SELECT period, kind, n FROM @membership_flows WHERE union_code = ?"
-               " AND grain = 'm' AND period >= ? AND period <= ? AND {kinds}")
-_LATER_DAYS_SQL = ("SELECT f.kind, SUM(f.n) FROM @union_ancestors a JOIN @membership_flows f"
-                   " ON f.union_code = a.descendant AND f.grain = 'd' AND f.period > ?"
+               " AND period >= ? AND period <= ? AND {kinds}")
+_LATER_DAYS_SQL = ("SELECT f.kind, SUM(f.n) FROM @union_ancestors a JOIN @membership_flow_days f"
+                   " ON f.union_code = a.descendant AND f.period > ?"
                    " AND f.period < ? AND {kinds} WHERE a.ancestor = ? GROUP BY f.kind")
 _FLOW_KINDS = "kind IN (?,?,?,?)"
 _CAMPAIGN_KINDS = "kind LIKE ?"

@@ -160,8 +160,8 @@ def test_a_view_whose_tables_changed_meaning_is_projected_again_on_upgrade(
     with store.db.tx() as tx:
         tx.run("UPDATE @projection_tracking SET view_version = view_version - 1"
                " WHERE name = 'membership_flows'")
-        tx.run("INSERT INTO @membership_flows (union_code, grain, period, kind, n)"
-               " VALUES ('stale', 'm', '2020-01', 'joins', 99)")
+        tx.run("INSERT INTO @membership_flows (union_code, period, kind, n)"
+               " VALUES ('stale', '2020-01', 'joins', 99)")
 
     store2, runner2 = open_read_side(runtime, start_runner=False)
     try:

@@ -40,7 +40,8 @@ def test_a_bulk_rebuild_leaves_the_periods_table_all_visible_for_index_only_scan
     store, runner = open_read_side(pg_runtime, start_runner=False)
     runner.rebuild()
     # the tables written by COPY FREEZE
-    tables = ["membership_periods", "member_directory", "membership_flows", "unions"]
+    tables = ["membership_periods", "member_directory", "membership_flows",
+              "membership_flow_days", "unions"]
     with psycopg.connect(pg_runtime.settings.postgres_conninfo()) as conn:
         got = {t: (pages, visible) for t, pages, visible in conn.execute(
             "SELECT relname::text, relpages, relallvisible FROM pg_class"
@@ -58,6 +59,7 @@ def test_identifier_columns_compare_byte_by_byte_and_names_keep_the_database_col
     store, runner = open_read_side(pg_runtime, start_runner=False)
     wanted = {("member_directory", "member_id"): "C", ("member_directory", "union_code"): "C",
               ("union_ancestors", "descendant"): "C", ("membership_flows", "period"): "C",
+              ("membership_flow_days", "period"): "C",
               ("unions", "name"): None, ("member_directory", "masked_name"): None}
     try:
         for _ in range(2):
