@@ -76,8 +76,15 @@ class Tx:
         self.cur.execute(self.db.q(sql), params)
         return int(self.cur.rowcount or 0)
 
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        self.cur.execute(self.db.q(sql), params)
+    def all(self, sql: str, params: Sequence[Any] = (), *, prepare: bool | None = None
+            ) -> list[tuple[Any, ...]]:
+        """`prepare=False`: never a server-side prepared statement on PostgreSQL, so each run is
+        planned for its own values (a query whose best plan depends on them: a prepared one
+        falls back to a generic plan after a few runs). SQLite: no difference."""
+        if prepare is None or self.db.dialect != "postgres":
+            self.cur.execute(self.db.q(sql), params)
+        else:
+            self.cur.execute(self.db.q(sql), params, prepare=prepare)
         return [tuple(r) for r in self.cur.fetchall()]
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
