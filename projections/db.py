@@ -76,8 +76,7 @@ class Tx:
         self.cur.execute(self.db.q(sql), params)
         return int(self.cur.rowcount or 0)
 
-    def all(self, sql: str, params: Sequence[Any] = (), *, prepare: bool | None = None
-            ) -> list[tuple[Any, ...]]:
+    def _execute(self, sql: str, params: Sequence[Any], prepare: bool | None) -> None:
         """`prepare=False`: never a server-side prepared statement on PostgreSQL, so each run is
         planned for its own values (a query whose best plan depends on them: a prepared one
         falls back to a generic plan after a few runs). SQLite: no difference."""
@@ -85,10 +84,15 @@ class Tx:
             self.cur.execute(self.db.q(sql), params)
         else:
             self.cur.execute(self.db.q(sql), params, prepare=prepare)
+
+    def all(self, sql: str, params: Sequence[Any] = (), *, prepare: bool | None = None
+            ) -> list[tuple[Any, ...]]:
+        self._execute(sql, params, prepare)
         return [tuple(r) for r in self.cur.fetchall()]
 
-    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        self.cur.execute(self.db.q(sql), params)
+    def one(self, sql: str, params: Sequence[Any] = (), *, prepare: bool | None = None
+            ) -> tuple[Any, ...] | None:
+        self._execute(sql, params, prepare)
         row = self.cur.fetchone()
         return None if row is None else tuple(row)
 

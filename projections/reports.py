@@ -88,12 +88,14 @@ class Reports:
         for direction, period_col, inbox_col in (("out", "union_code", "from_union_code"), (
                 "in", "destination_union_code", "destination_union_code")):
             with self.db.read() as tx:
+                # planned for its dates each time, as the days query (a generic plan: 62-80 ms
+                # at 1M members as of a date, against ~2 ms)
                 if as_of is None:  # the inbox holds exactly today's transfers: no scan
                     row = tx.one(_TRANSIT_NOW.format(col=inbox_col),
-                                 (overdue_before, union_code))
+                                 (overdue_before, union_code), prepare=False)
                 else:
                     row = tx.one(_TRANSIT_AS_OF.format(col=period_col),
-                                 (overdue_before, union_code, as_of, as_of))
+                                 (overdue_before, union_code, as_of, as_of), prepare=False)
             n, late = row or (0, 0)
             out[direction] = {"n": int(n or 0), "overdue": int(late or 0)}
         return out
