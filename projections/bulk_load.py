@@ -236,6 +236,9 @@ def _finish_part(target: Target, stage: str, part: Part, keys: Keys, frozen: set
     try:
         with sdb.tx() as tx:
             tx.run(f"SET LOCAL maintenance_work_mem = '{SORT_MEMORY}'")
+            # one process per index build: the rebuild keeps every core busy already, and
+            # workers sorting each a share then merging only added CPU (see BENCHMARKS.md)
+            tx.run("SET LOCAL max_parallel_maintenance_workers = 0")
             if part.post is not None:
                 part.post(tx)
                 # rows added outside the COPY FREEZE: VACUUM those tables too
