@@ -9,12 +9,13 @@ Reparented, whole subtrees) one event at a time.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from projections.base import Item, View
@@ -32,6 +33,7 @@ _DECRYPTS = frozenset({"Membership.Joined", "Membership.DetailsCorrected"})
 _NO_PERSONAL = (None,) * (len(PERSONAL) - 1)
 _PURGED = tuple(PURGED[c] for c in PERSONAL[:-1])
 _personal = itemgetter(*PERSONAL[:-1])
+_cell = attrgetter("union_id", "status", "worker_group", "channel")
 
 
 class State:
@@ -94,6 +96,9 @@ class MembersFold:
                       s.channel, s.joined_on)
             ev.apply(s)  # the domain's own transition, as in the live path
             s.version, s.position, s.stamp = ev.originator_version, item.position, ev.timestamp
+            st: Any = s.status
+            if st.__class__ is not str:  # the Status member's own str from here on: hashed,
+                s.status = st._value_  # compared and written in C (a StrEnum hashes in Python)
             # one copy of each union code, group and channel that many members share (each
             # event brings its own copies). Not of employments: with each worker's own regions
             # they are nearly all distinct (834,223 among 1M members: ~1.5 s to look up, for
@@ -113,7 +118,7 @@ class MembersFold:
                 continue
             # membership_periods: a new interval when any of these changed (_Member.step);
             # the kinds it does not read change none of them
-            after = (s.union_id, s.destination_union_id, str(s.status), s.since, s.worker_group,
+            after = (s.union_id, s.destination_union_id, s.status, s.since, s.worker_group,
                      s.channel, s.joined_on)
             if after == before:
                 continue
@@ -196,18 +201,23 @@ class MembersFold:
     def _counts(self, tx: Tx) -> None:
         chain = self.views["membership_counts"].chain  # type: ignore[attr-defined]
         parents = {code: p for code, (_, p) in self.unions.items()}
-        cells = Counter((s.union_id, str(s.status), s.worker_group, s.channel)
-                        for s in self.states.values() if s.union_id is not None)
-        counts: dict[tuple[str, ...], int] = defaultdict(int)
-        for (union, *rest), n in cells.items():
-            counts[(union, "self", *rest)] += n
+        # each member's cell, then each union's cells summed at it and up its chain
+        own: dict[str, dict[tuple[Any, ...], int]] = defaultdict(dict)
+        for (union, *cell), n in Counter(map(_cell, self.states.values())).items():
+            if union is not None:
+                own[union][tuple(cell)] = n
+        subtree: dict[str, dict[tuple[Any, ...], int]] = defaultdict(dict)
+        for union, cells in own.items():
             for code in chain(parents, union):
-                counts[(code, "subtree", *rest)] += n
+                acc = subtree[code]
+                for rest, n in cells.items():
+                    acc[rest] = acc.get(rest, 0) + n
         copy_rows(tx, "mc_unions", ("code", "agg_id", "parent_code"),
                   ((c, a, p) for c, (a, p) in self.unions.items()))
-        copy_rows(tx, "membership_counts", COUNT_COLS,
-                  ((*cell, n) for cell, n in counts.items() if n))
-
+        copy_rows(tx, "membership_counts", COUNT_COLS, itertools.chain(
+            ((u, "self", *rest, n) for u, cells in own.items() for rest, n in cells.items()),
+            ((u, "subtree", *rest, n) for u, cells in subtree.items()
+             for rest, n in cells.items())))
 
 def _row(tx: Tx, s: State, personal: tuple[Any, ...]) -> tuple[Any, ...]:
     return (s.member_id, s.union_id, s.destination_union_id, str(s.status), s.since, s.joined_on,
