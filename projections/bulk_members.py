@@ -173,13 +173,12 @@ class MembersFold:
         if self.opener is not None:
             log.info("took %d members' opened details from the helper in %.2f s", len(opened),
                      time.perf_counter() - started)
-        sent = self.opener.sent if self.opener is not None else {}
         self.opener = None
         sealed: list[State] = []
         for s in self.states.values():
             if s.sealed:
                 got = opened.get(s.member_id)
-                if got is not None and sent[s.member_id] == s.sealed:  # the final one
+                if got is not None:  # from the last token sent for it: s.sealed
                     yield _row(tx, s, got)
                 else:
                     sealed.append(s)

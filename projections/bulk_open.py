@@ -44,10 +44,10 @@ class Opener:
         self.proc = ctx.Process(target=_work, args=(factory, self.side, self._in, self._out),
                                 name="rebuild-open", daemon=True)
         self.proc.start()
+        #: (member id, token) to send at the next flush. The helper opens them in order and
+        #: answers every batch (or `results` gives nothing), so its last answer for a member is
+        #: the last token sent for it: the member's final one
         self.pending: list[tuple[str, str]] = []
-        #: the last token sent per member: the helper opens them in order, so its last result
-        #: for a member is this token's (the tokens do not travel back)
-        self.sent: dict[str, str] = {}
         self.finished = self.closed = False
         #: what the helper has opened so far (taken as it comes, `flush`), and the member ids
         #: of each batch sent whose answer (a list in the same order) is still to come
@@ -56,7 +56,6 @@ class Opener:
 
     def send(self, member_id: str, token: str) -> None:
         self.pending.append((member_id, token))
-        self.sent[member_id] = token
 
     def flush(self) -> None:
         if self.pending:
@@ -122,8 +121,8 @@ class Opener:
         self.opened.update(zip(self._asked.popleft(), got, strict=True))
 
     def results(self, timeout: float = 600.0) -> Opened:
-        """Everything the helper opened, each member's from the last token sent for it
-        (`sent`); {} if it failed: the caller opens in process."""
+        """Everything the helper opened, each member's from the last token sent for it; {}
+        if it failed (or did not answer every batch): the caller opens in process."""
         opened = self.opened
         try:
             for got in self._messages(timeout):

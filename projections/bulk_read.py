@@ -13,11 +13,13 @@ import json
 import json.scanner
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import (
+    DatetimeAsISO,
     InterfaceError,
     JSONTranscoder,
     OperationalError,
@@ -27,8 +29,14 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import resolve_topic, retry
 
+from domain.ledger_base import DateAsISO
+
 _DIGITS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x30 for i in range(256))  # digit -> "1"
 _NINETEEN = b"1" * 19
+#: transcodings' decode -> the C function it calls with the same argument (both raise on
+#: anything but a str: the mapper's path then reports it)
+_C_DECODE: dict[Any, Callable[[Any], Any]] = {DatetimeAsISO.decode: datetime.fromisoformat,
+                                              DateAsISO.decode: date.fromisoformat}
 #: (position, originator_id, originator_version, topic, state or None: a kind no view reads,
 #: str(originator_id))
 Row = tuple[int, Any, int, str, bytes | None, str]
@@ -50,7 +58,8 @@ class Decoder:
         self._unwrap = mapper.cipher.decrypt if mapper.cipher else None
         self._inflate = mapper.compressor.decompress if mapper.compressor else None
         self._topics: dict[str, tuple[type[Any], int, Callable[[Any], Any] | None]] = {}
-        self._keys: dict[str, list[str]] = {}
+        #: per topic: (key, transcoding name, its decode) of each transcoded top-level key
+        self._plans: dict[str, list[tuple[str, Any, Callable[[Any], Any] | None]]] = {}
         self._names = getattr(tr, "names", {})
 
     def _topic(self, topic: str, originator_id: Any) -> tuple[type[Any], int, Any]:
@@ -106,21 +115,30 @@ class Decoder:
         n = raw.count(b'"_type_":')  # a key (quotes inside JSON strings are escaped)
         if not n:
             return d
-        keys = self._keys.get(topic)
-        if keys is None:
-            keys = self._keys[topic] = [k for k, v in d.items() if v.__class__ is dict
-                                        and "_type_" in v]
-        names = self._names
-        for k in keys:
+        plan = self._plans.get(topic)
+        if plan is None:  # the transcoded top-level keys of the topic's first document
+            plan = self._plans[topic] = [
+                (k, v["_type_"], self._decoder_of(v["_type_"])) for k, v in d.items()
+                if v.__class__ is dict and "_type_" in v]
+        if n != len(plan):
+            return None  # a transcoding elsewhere (nested, or at another key)
+        for k, name, decode in plan:
             v = d.get(k)
-            if v.__class__ is not dict or len(v) != 2:
+            if v.__class__ is not dict or len(v) != 2 or v.get("_type_") != name:
                 return None
-            data, name = v.get("_data_"), v.get("_type_")
-            if data.__class__ in (dict, list) or name not in names:
+            data = v.get("_data_")
+            if data.__class__ in (dict, list) or decode is None:
                 return None
-            d[k] = names[name].decode(data)
-            n -= 1
-        return d if n == 0 else None
+            d[k] = decode(data)
+        return d
+
+    def _decoder_of(self, name: Any) -> Callable[[Any], Any] | None:
+        """The transcoding's decode (None: a name the transcoder does not know); the library's
+        ISO datetime and the ledger's ISO date as the C functions their decode calls."""
+        tr = self._names.get(name) if name.__class__ is str else None
+        if tr is None:
+            return None
+        return _C_DECODE.get(type(tr).decode, tr.decode)  # type: ignore[no-any-return]
 
     def _slow(self, topic: str, state: bytes, originator_id: Any, version: int) -> Any:
         return self.mapper.to_domain_event(StoredEvent(
