@@ -9,6 +9,7 @@ import json
 import random
 import threading
 import time
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -22,7 +23,7 @@ from projections import ReadStore, Runner
 from projections.base import kind_of
 from projections.bulk import bulk_rebuild
 from projections.bulk_load import stage_name
-from projections.bulk_open import Opener
+from projections.bulk_open import Opener, pack_list, unpack_list
 from projections.bulk_read import Decoder, pages
 from projections.member_directory import COLS as DIRECTORY_COLS
 from projections.member_directory import personal_fields
@@ -386,3 +387,12 @@ def test_a_bulk_rebuild_beside_a_runner_that_keeps_projecting_new_joins_loses_no
     assert store.counts(tree.village)["self"]["total"] == 240
     assert_views_match_aggregates(runtime, store)
     assert runner.check() == []
+
+
+def test_batches_for_the_helper_round_trip_by_marshal_or_else_by_pickle() -> None:
+    """The helper's batches are marshalled (far less CPU than pickling tuples of str and int);
+    a batch holding anything marshal cannot write (a datetime) goes by pickle, unchanged."""
+    plain = [(1, "Membership.Joined", "m-1", None, 739_000), ("m-2", "x" * 200)]
+    odd = [(2, datetime(2026, 11, 29, 9, 30, tzinfo=UTC), date(2026, 11, 29))]
+    assert pack_list(plain)[:1] == b"M" and unpack_list(pack_list(plain)) == plain
+    assert pack_list(odd)[:1] == b"P" and unpack_list(pack_list(odd)) == odd
