@@ -37,8 +37,8 @@ _NINETEEN = b"1" * 19
 #: anything but a str: the mapper's path then reports it)
 _C_DECODE: dict[Any, Callable[[Any], Any]] = {DatetimeAsISO.decode: datetime.fromisoformat,
                                               DateAsISO.decode: date.fromisoformat}
-#: (position, originator_id, originator_version, topic, state or None: a kind no view reads,
-#: str(originator_id))
+#: (position, originator_id (None: fetched as text only), originator_version, topic, state or
+#: None: a kind no view reads, str(originator_id))
 Row = tuple[int, Any, int, str, bytes | None, str]
 
 
@@ -49,8 +49,11 @@ class Decoder:
     else goes to the transcoder's C scanner with its hook; anything unusual (orjson refuses
     it, a transcoding it does not know) takes the mapper's own path, errors included."""
 
-    def __init__(self, mapper: Any) -> None:
+    def __init__(self, mapper: Any, *, text_ids: bool = False) -> None:
         self.mapper = mapper
+        #: an id given as text stays text (the bulk rebuild's membership events: bulk._read);
+        #: else it is converted as the mapper would
+        self.text_ids = text_ids
         tr = mapper.transcoder
         self._scan: Callable[[str, int], tuple[Any, int]] | None = None
         if isinstance(tr, JSONTranscoder):
@@ -64,9 +67,11 @@ class Decoder:
 
     def _topic(self, topic: str, originator_id: Any) -> tuple[type[Any], int, Any]:
         cls = resolve_topic(topic)
-        convert: Any = find_id_convertor(cls, type(originator_id))  # type: ignore[arg-type]
-        if convert is pass_through_convertor:
-            convert = None
+        convert: Any = None
+        if not (self.text_ids and originator_id.__class__ is str):
+            convert = find_id_convertor(cls, type(originator_id))  # type: ignore[arg-type]
+            if convert is pass_through_convertor:
+                convert = None
         info = self._topics[topic] = (cls, getattr(cls, "class_version", 1), convert)
         return info
 
@@ -149,16 +154,19 @@ class Decoder:
 STOP_NONE = 2**63 - 1
 
 
-def lean_fetch(recorder: Any, kinds: Collection[str]) -> Callable[[int, int, int], list[Row]]:
+def lean_fetch(recorder: Any, kinds: Collection[str], *, uuids: bool = True
+               ) -> Callable[[int, int, int], list[Row]]:
     """fetch(start, stop, limit): the notifications from `start` to `stop` (at most `limit`)
-    as Rows, the state only of `kinds`: the rebuild's pages and the live runner's batches."""
-    return _pg_fetch(recorder, kinds) or _generic_fetch(recorder, frozenset(kinds))
+    as Rows, the state only of `kinds`: the rebuild's pages and the live runner's batches.
+    `uuids=False`: on PostgreSQL the id only as text (a Row's originator_id is None)."""
+    return _pg_fetch(recorder, kinds, uuids) or _generic_fetch(recorder, frozenset(kinds))
 
 
-def pages(recorder: Any, kinds: Collection[str], top: int, page: int) -> Iterator[list[Row]]:
+def pages(recorder: Any, kinds: Collection[str], top: int, page: int, *, uuids: bool = True
+          ) -> Iterator[list[Row]]:
     """Every notification up to `top`, a page at a time; the next page is fetched on a thread
     meanwhile (waiting for the database releases the GIL)."""
-    fetch = lean_fetch(recorder, kinds)
+    fetch = lean_fetch(recorder, kinds, uuids=uuids)
     gt = 0
     with ThreadPoolExecutor(1, thread_name_prefix="rebuild-read") as pool:
         ahead = pool.submit(fetch, 1, top, page)
@@ -262,7 +270,8 @@ def _generic_fetch(recorder: Any, kinds: frozenset[str]) -> Callable[[int, int, 
     return fetch
 
 
-def _pg_fetch(recorder: Any, kinds: Collection[str]) -> Callable[[int, int, int], list[Row]] | None:
+def _pg_fetch(recorder: Any, kinds: Collection[str], uuids: bool = True
+              ) -> Callable[[int, int, int], list[Row]] | None:
     """The recorder's own query as plain tuples in binary (no hex bytea, no dicts, no
     Notification objects), leaving out the state of kinds no view reads; the server spells
     each id as text (cheaper than str() of the UUID here)."""
@@ -273,11 +282,12 @@ def _pg_fetch(recorder: Any, kinds: Collection[str]) -> Callable[[int, int, int]
     from psycopg.rows import tuple_row
 
     statement = sql.SQL(
-        "SELECT notification_id, originator_id, originator_version, topic,"
+        "SELECT notification_id, {}, originator_version, topic,"
         " CASE WHEN split_part(topic, ':', 2) = ANY(%s) THEN state END, originator_id::text"
         " FROM {}.{} WHERE notification_id >= %s AND notification_id <= %s"
         " ORDER BY notification_id LIMIT %s").format(
-        sql.Identifier(datastore.schema), sql.Identifier(table))
+        sql.SQL("originator_id" if uuids else "NULL"), sql.Identifier(datastore.schema),
+        sql.Identifier(table))
     wanted = sorted(kinds)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the recorder's
