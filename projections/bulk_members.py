@@ -152,8 +152,8 @@ class MembersFold:
         return out
 
     def _load_periods(self, tx: Tx) -> None:
-        copy_rows(tx, "membership_periods", PERIOD_COLS, (
-            *self.closed, *(tuple(s.period) for s in self.states.values() if s.period)))
+        copy_rows(tx, "membership_periods", PERIOD_COLS, itertools.chain(
+            self.closed, (tuple(s.period) for s in self.states.values() if s.period)))
 
     def _load_members(self, tx: Tx) -> None:
         if "member_directory" in self.views:
