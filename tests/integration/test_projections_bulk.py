@@ -426,4 +426,5 @@ def test_batches_for_the_helper_round_trip_by_marshal_or_else_by_pickle() -> Non
     plain = [(1, "Membership.Joined", "m-1", None, 739_000), ("m-2", "x" * 200)]
     odd = [(2, datetime(2026, 11, 29, 9, 30, tzinfo=UTC), date(2026, 11, 29))]
     assert pack_list(plain)[:1] == b"M" and unpack_list(pack_list(plain)) == plain
+    assert unpack_list(pack_list(plain, refs=True)) == plain
     assert pack_list(odd)[:1] == b"P" and unpack_list(pack_list(odd)) == odd
