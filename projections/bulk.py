@@ -171,9 +171,10 @@ def _read(runner: Runner, views: Sequence[View], folds: list[tuple[frozenset[str
     """Reads, decodes and folds every page (projections.bulk_read); each notification goes
     once to the folds that read its kind, in log order."""
     kinds = frozenset().union(*(v.kinds for v in views))
-    # A membership event's originator_id is its id as text here (every fold reads the member
-    # id as text): the UUID objects cost ~1 µs each to build, ~1.2 s at a million members.
-    # Other events (unions, employers, applications) keep their UUIDs.
+    # On PostgreSQL the ids are fetched as text only, and a membership event keeps its id as
+    # text (every fold reads the member id as text): the driver's UUID objects cost ~1 µs each,
+    # ~1.2 s at a million members. Other events (unions, employers, applications) get their
+    # UUIDs; elsewhere the recorder gives every id as a UUID.
     decoder = Decoder(runner.ledger.mapper, text_ids=True)
     event = decoder.event
     # per topic: its kind, the folds reading it (indexes into this page's lists), and whether

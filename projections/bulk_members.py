@@ -218,6 +218,7 @@ class MembersFold:
             ((u, "subtree", *rest, n) for u, cells in subtree.items()
              for rest, n in cells.items())))
 
+
 def _row(tx: Tx, s: State, personal: tuple[Any, ...]) -> tuple[Any, ...]:
     return (s.member_id, s.union_id, s.destination_union_id, str(s.status), s.since, s.joined_on,
             s.worker_group, s.channel, *map(s.employment.get, EMPLOYMENT), s.delegated_to,

@@ -224,7 +224,7 @@ def _work(factory: Callable[[], Any], side: tuple[str, ...], inq: Any, outq: Any
                     if missing:
                         wrapped.update(store.get_many(missing))
                 # in the order asked (the member ids stay with the rebuild: half the bytes to
-                # pickle and unpickle)
+                # write and read)
                 outq.put(pack_list([_fields(personal_fields(identity, t, d)) for (_, t), d in zip(
                     pairs, vault.open_with(pairs, wrapped), strict=True)], refs=True))
             outq.put(DONE)
