@@ -47,6 +47,10 @@ def test_the_generated_national_ledger_feeds_every_national_benchmark(database_u
     assert figures(out) >= {"b", "c1", "c2", "d1a", "d1b", "d2a", "d2b", "f1", "f2", "e0",
                             "g1", "g2", "g3"}, out
     assert "| baseline" in next(line for line in out.splitlines() if line.startswith("FIGURE b"))
+    out = run("scripts/bench_rebuild_parts.py", "--database-url", database_url, "--repeat", "1")
+    assert all(part in out for part in ("decode", "member fold", "pack (side views)")), out
+    writes = [line for line in out.splitlines() if "ratio to pickle" in line]
+    assert len(writes) == 6 and sum("marshal version 2" in line for line in writes) == 2, out
 
 
 def test_the_ingest_and_rebuild_benchmarks_print_their_figures_beside_a_baseline() -> None:
