@@ -27,16 +27,17 @@ from projections.transfer_inbox import fold as fold_inbox
 
 
 class _OwnFlows(FlowFold):
-    """Counts each flow at its own union and date only (`days`; the periods and the subtree
-    sums are made once per counter at load time); Reparented just moves the union in the
-    tree."""
+    """Counts each flow at its own union and date only (`days`: per date and kind, each
+    union's count; the periods and the subtree sums are made once per counter at load time);
+    Reparented just moves the union in the tree."""
 
-    days: dict[tuple[str, date, str], int]
+    days: dict[tuple[date, str], dict[str, int]]
 
     def _count(self, union: str, on: date, kind: str) -> None:
-        key = (union, on, kind)
-        days = self.days
-        days[key] = days.get(key, 0) + 1
+        unions = self.days.get((on, kind))
+        if unions is None:
+            unions = self.days[(on, kind)] = {}
+        unions[union] = unions.get(union, 0) + 1
 
     def _reparent(self, code: str, parent: str | None) -> None:
         self.parents[code] = parent
@@ -64,18 +65,27 @@ class FlowsFold:
         self.flows.fold(items)
 
     def parts(self) -> list[Part]:
-        return [Part((self.view,), self.load, size=len(self.flows.days))]
+        return [Part((self.view,), self.load,
+                     size=sum(map(len, self.flows.days.values())))]
 
     def load(self, tx: Tx) -> None:
         f = self.flows
         own: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)  # union: month, kind
 
         def daily() -> Iterator[tuple[str, str, str, int]]:
-            for (union, on, kind), n in f.days.items():
+            # in the table's key order (day, kind, union): its primary key is then built from
+            # presorted rows, a pass instead of a sort (1M members: 2.1 -> 0.7 s of server CPU).
+            # A date's ISO text sorts as the date; a str as its code points, which is the
+            # order of its UTF-8 bytes, the "C" collation's. Sorted a few dozen unions at a
+            # time: the sort of every row at once cost more than it saved
+            for on, kind in sorted(f.days):
+                unions = f.days[(on, kind)]
                 month, day = periods_of(on)
-                months = own[union]
-                months[(month, kind)] = months.get((month, kind), 0) + n
-                yield day, kind, union, n  # the union's own
+                for union in sorted(unions):
+                    n = unions[union]
+                    months = own[union]
+                    months[(month, kind)] = months.get((month, kind), 0) + n
+                    yield day, kind, union, n  # the union's own
 
         copy_rows(tx, "membership_flow_days", (*DAY_KEY, "n"), daily())
         subtree: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)

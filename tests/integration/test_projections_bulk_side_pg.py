@@ -83,3 +83,22 @@ def test_a_helper_that_cannot_start_is_done_without(
     runner.rebuild(worker_runtime=partial(_runtime_that_cannot_start, runtime.settings))
     assert _snapshot(store, runner) == live
     assert puts == [("end", False)]  # only the end: no page of tokens or packed events
+
+
+def test_the_rebuild_writes_the_daily_flows_in_their_keys_order(
+    runtime: Runtime, read_side: Side,  # noqa: F811
+) -> None:
+    """The helper copies membership_flow_days in its primary key's order (day, kind, union:
+    campaign kinds in Chinese included), so the server builds that key from presorted rows."""
+    store, runner = read_side
+    _live(runtime, runner)
+    live = _snapshot(store, runner)
+    runner.rebuild(worker_runtime=partial(build_runtime, runtime.settings, create_table=False))
+    assert _snapshot(store, runner) == live
+    with store.db.read() as tx:
+        written = tx.all("SELECT period, kind, union_code FROM @membership_flow_days"
+                         " ORDER BY ctid")
+        keyed = tx.all("SELECT period, kind, union_code FROM @membership_flow_days"
+                       " ORDER BY period, kind, union_code")
+    assert len(written) > 100 and any(not k.isascii() for _, k, _ in written)
+    assert written == keyed
